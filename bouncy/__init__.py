@@ -1,0 +1,1 @@
+"""bouncy: the SNS webhook that receives what SES says about sent mail."""

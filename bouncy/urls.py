@@ -1,0 +1,4 @@
+"""bouncy's URL: the SNS webhook at /mail/bouncy/."""
+
+app_name = "bouncy"
+urlpatterns: list = []

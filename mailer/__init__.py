@@ -1,0 +1,1 @@
+"""Mailroom's sending side: the queue, the SES sender, the rate limiter and suppressions."""

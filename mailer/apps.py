@@ -1,0 +1,12 @@
+"""App config: connects Mailroom's signal receivers once Django is ready."""
+
+from django.apps import AppConfig
+
+
+class MailerConfig(AppConfig):
+    name = "mailer"
+    verbose_name = "Mailroom"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from mailer import checks, receivers  # noqa: F401  (registers checks and receivers)

@@ -1,0 +1,33 @@
+"""System checks for Mailroom's settings (ids mailer.E001 …, mailer.W001 …)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.checks import Error, Warning, register
+
+
+@register()
+def check_email_backend(app_configs, **kwargs) -> list:
+    """Mail must be queued: EMAIL_BACKEND has to be post_office's backend."""
+    if settings.EMAIL_BACKEND != "post_office.EmailBackend":
+        return [Warning(
+            f"EMAIL_BACKEND is {settings.EMAIL_BACKEND!r}: mail will not be queued by Mailroom.",
+            hint="Set EMAIL_BACKEND = 'post_office.EmailBackend'.",
+            id="mailer.W001",
+        )]
+    return []
+
+
+@register(deploy=True)
+def check_credentials(app_configs, **kwargs) -> list:
+    """In production (no local endpoint) SES needs credentials."""
+    if getattr(settings, "AWS_SES_ENDPOINT_URL", None):
+        return []
+    if not (settings.AWS_ACCESS_KEY_ID and settings.AWS_SECRET_ACCESS_KEY):
+        return [Error(
+            "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set: SES will refuse every send.",
+            hint="Set both in the environment (an IAM user allowed ses:SendRawEmail and "
+            "ses:GetSendQuota; see docs/deploy.md).",
+            id="mailer.E001",
+        )]
+    return []

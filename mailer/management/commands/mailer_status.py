@@ -1,0 +1,25 @@
+"""``mailer_status [--json]``: the queue's counts per state."""
+
+from __future__ import annotations
+
+import json
+
+from django.core.management.base import BaseCommand
+
+from mailer.status import queue_counts
+
+
+class Command(BaseCommand):
+    help = "Show how many emails are queued, sending, sent, failed and suppressed."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--json", action="store_true", help="Print one JSON object.")
+
+    def handle(self, *args, **options) -> None:
+        counts = queue_counts()
+        if options["json"]:
+            self.stdout.write(json.dumps(counts, sort_keys=True))
+            return
+        width = max(len(name) for name in counts)
+        for name, value in counts.items():
+            self.stdout.write(f"{name:<{width}}  {'-' if value is None else value}")

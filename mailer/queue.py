@@ -1,0 +1,214 @@
+"""The database is the queue: claim a batch under a lease, record each outcome, sweep.
+
+Every function here runs one short transaction; none is ever held across an SES call. A
+claim is guarded by a lease (``lease_token`` + ``lease_expires_at``) so any number of workers
+on any number of machines can drain the same table without sending an email twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+from post_office.models import STATUS, Email, Log
+
+from mailer.lanes import Lane, lane_filter
+from mailer.models import Delivery
+
+PENDING = (STATUS.queued, STATUS.requeued)
+State = Delivery.State
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A batch of emails this worker holds until ``expires_at``."""
+
+    token: uuid.UUID
+    email_ids: list[int]
+    expires_at: datetime
+    worker: str
+    reclaimed: list[int] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.email_ids)
+
+
+def due(now: datetime | None = None) -> QuerySet[Email]:
+    """Emails that may be claimed now: pending, due, not expired, not under a live lease."""
+    now = now or timezone.now()
+    return (
+        Email.objects.filter(status__in=PENDING)
+        .filter(Q(scheduled_time__isnull=True) | Q(scheduled_time__lte=now))
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .exclude(delivery__lease_expires_at__gt=now)
+    )
+
+
+def claim(lane: Lane, batch_size: int, lease_seconds: int, worker: str) -> Claim:
+    """Lock up to ``batch_size`` due emails of ``lane`` (skipping rows other workers hold)."""
+    now = timezone.now()
+    token, expires = uuid.uuid4(), now + timedelta(seconds=lease_seconds)
+    with transaction.atomic():
+        ids = list(
+            due(now)
+            .filter(lane_filter(lane))
+            .order_by(F("priority").desc(nulls_last=True), "id")
+            .select_for_update(skip_locked=True, of=("self",))
+            .values_list("id", flat=True)[:batch_size]
+        )
+        if not ids:
+            return Claim(token, [], expires, worker)
+        reclaimed = _flag_interrupted(ids)
+        Delivery.objects.bulk_create([Delivery(email_id=i) for i in ids], ignore_conflicts=True)
+        Delivery.objects.filter(email_id__in=ids).update(
+            state=State.QUEUED,
+            lease_token=token,
+            lease_expires_at=expires,
+            worker=worker[:200],
+            attempts=F("attempts") + 1,
+            updated_at=now,
+        )
+    return Claim(token, ids, expires, worker, reclaimed)
+
+
+def _flag_interrupted(ids: list[int]) -> list[int]:
+    """Mark emails whose last worker died between "sending" and recording the outcome.
+
+    SES may have accepted such an email already: it is sent again (at-least-once), flagged
+    ``possible_duplicate`` and logged, so the case is visible instead of silent.
+    """
+    interrupted = list(
+        Delivery.objects.filter(email_id__in=ids, state=State.SENDING).values_list(
+            "email_id", flat=True
+        )
+    )
+    if interrupted:
+        Delivery.objects.filter(email_id__in=interrupted).update(possible_duplicate=True)
+        Log.objects.bulk_create(
+            Log(
+                email_id=i,
+                status=STATUS.requeued,
+                exception_type="LeaseExpired",
+                message="Reclaimed after its worker stopped mid-send; SES may have accepted "
+                "the earlier attempt, so this send may be a duplicate.",
+            )
+            for i in interrupted
+        )
+    return interrupted
+
+
+def _held(email_id: int, token: uuid.UUID) -> QuerySet[Delivery]:
+    return Delivery.objects.filter(email_id=email_id, lease_token=token)
+
+
+def mark_sending(email_id: int, token: uuid.UUID) -> bool:
+    """Note that the SES call is about to start; False if the lease was lost (do not send)."""
+    now = timezone.now()
+    held = _held(email_id, token).filter(lease_expires_at__gt=now)
+    return held.update(state=State.SENDING, updated_at=now) == 1
+
+
+def record_sent(
+    email_id: int, token: uuid.UUID, ses_message_id: str, recipients: list[str], dropped: list[dict]
+) -> None:
+    """SES accepted the email: store its MessageId and mark it sent."""
+    now = timezone.now()
+    with transaction.atomic():
+        updated = _held(email_id, token).update(
+            state=State.SENT, ses_message_id=ses_message_id, recipients=recipients,
+            dropped=dropped, error="", sent_at=now, lease_token=None, lease_expires_at=None,
+            updated_at=now,
+        )
+        if not updated:  # the lease was lost mid-call and someone else may have sent it too
+            Delivery.objects.filter(email_id=email_id).update(
+                state=State.SENT, ses_message_id=ses_message_id, recipients=recipients,
+                sent_at=now, possible_duplicate=True, updated_at=now,
+            )
+        Email.objects.filter(id=email_id).update(status=STATUS.sent, last_updated=now)
+
+
+def record_failed(email_id: int, token: uuid.UUID, error: str, kind: str = "") -> None:
+    """The email cannot be sent: keep the reason on the row and in post_office's Log."""
+    _finish(email_id, token, State.FAILED, error, kind or "SendFailed")
+
+
+def record_suppressed(email_id: int, token: uuid.UUID, dropped: list[dict]) -> None:
+    """Every recipient is suppressed: the email ends neither sent nor failed, with the reasons."""
+    reasons = ", ".join(f"{d['address']} ({d['reason']})" for d in dropped)
+    now = timezone.now()
+    with transaction.atomic():
+        _held(email_id, token).update(dropped=dropped, updated_at=now)
+        _finish(email_id, token, State.SUPPRESSED, f"All recipients suppressed: {reasons}",
+                "Suppressed")
+
+
+def _finish(email_id: int, token: uuid.UUID, state: str, error: str, kind: str) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        if not _held(email_id, token).update(
+            state=state, error=error, lease_token=None, lease_expires_at=None, updated_at=now
+        ):
+            return  # lease lost: whoever holds it now records the outcome
+        Email.objects.filter(id=email_id).update(status=STATUS.failed, last_updated=now)
+        Log.objects.create(email_id=email_id, status=STATUS.failed, message=error,
+                           exception_type=kind[:255])
+
+
+def defer(
+    email_id: int, token: uuid.UUID, delay: float, error: str, *, spend_retry: bool,
+    max_retries: int,
+) -> bool:
+    """Put the email back in the queue, due after ``delay`` seconds.
+
+    Throttles and pauses do not spend the retry budget (``spend_retry=False``); other transient
+    errors do, and past ``max_retries`` the email fails. Returns False if it failed instead.
+    """
+    delivery = _held(email_id, token).values("failures").first()
+    if delivery is None:
+        return True
+    if spend_retry and delivery["failures"] >= max_retries:
+        record_failed(email_id, token, f"Gave up after {max_retries} retries: {error}", "RetriesExhausted")
+        return False
+    now = timezone.now()
+    counter = "failures" if spend_retry else "throttles"
+    with transaction.atomic():
+        _held(email_id, token).update(
+            state=State.QUEUED, error=error, lease_token=None, lease_expires_at=None,
+            updated_at=now, **{counter: F(counter) + 1},
+        )
+        Email.objects.filter(id=email_id).update(
+            scheduled_time=now + timedelta(seconds=delay), last_updated=now
+        )
+    return True
+
+
+def release(email_ids: list[int], token: uuid.UUID) -> int:
+    """Give back emails this worker claimed but did not start (e.g. its lease ran short)."""
+    return Delivery.objects.filter(email_id__in=email_ids, lease_token=token).update(
+        state=State.QUEUED, lease_token=None, lease_expires_at=None, updated_at=timezone.now()
+    )
+
+
+def expire_overdue(now: datetime | None = None) -> int:
+    """Fail pending emails whose ``expires_at`` passed before any worker could send them."""
+    now = now or timezone.now()
+    overdue = Email.objects.filter(status__in=PENDING, expires_at__lte=now).exclude(
+        delivery__lease_expires_at__gt=now
+    )
+    ids = list(overdue.values_list("id", flat=True)[:1000])
+    for email_id in ids:
+        Delivery.objects.get_or_create(email_id=email_id)
+        Delivery.objects.filter(email_id=email_id).update(
+            state=State.FAILED, error="Expired before it could be sent.", updated_at=now
+        )
+    Email.objects.filter(id__in=ids).update(status=STATUS.failed, last_updated=now)
+    Log.objects.bulk_create(
+        Log(email_id=i, status=STATUS.failed, exception_type="Expired",
+            message="Expired before it could be sent.")
+        for i in ids
+    )
+    return len(ids)

@@ -1,0 +1,36 @@
+"""Queue status: counts per state and the oldest queued age, for the command and the admin."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Min, Q
+from django.utils import timezone
+from post_office.models import STATUS, Email
+
+from mailer.lanes import BULK, TRANSACTIONAL, lane_filter
+from mailer.models import Delivery
+from mailer.queue import PENDING
+
+
+def queue_counts() -> dict[str, int | float | None]:
+    """Counts keyed by state name (queued, sending, sent, failed, suppressed, …)."""
+    now = timezone.now()
+    pending = Q(status__in=PENDING)
+    leased = Q(delivery__lease_expires_at__gt=now)
+    suppressed = Q(delivery__state=Delivery.State.SUPPRESSED)
+    counts = Email.objects.aggregate(
+        queued=Count("id", filter=pending & ~leased),
+        sending=Count("id", filter=pending & leased),
+        sent=Count("id", filter=Q(status=STATUS.sent)),
+        failed=Count("id", filter=Q(status=STATUS.failed) & ~suppressed),
+        suppressed=Count("id", filter=Q(status=STATUS.failed) & suppressed),
+        scheduled=Count("id", filter=pending & Q(scheduled_time__gt=now)),
+        queued_transactional=Count("id", filter=pending & ~leased & lane_filter(TRANSACTIONAL)),
+        queued_bulk=Count("id", filter=pending & ~leased & lane_filter(BULK)),
+        possible_duplicates=Count("id", filter=Q(delivery__possible_duplicate=True)),
+        oldest=Min("created", filter=pending),
+    )
+    oldest = counts.pop("oldest")
+    counts["oldest_queued_age_seconds"] = (
+        round((now - oldest).total_seconds(), 1) if oldest else None
+    )
+    return counts

@@ -1,0 +1,42 @@
+"""Celery tasks: thin wrappers that take a lane or nothing and call one service."""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import asdict
+
+from celery import shared_task
+from celery.signals import worker_process_init
+
+from mailer import queue, ses, sending, wakeup
+from mailer.lanes import LANES, Lane, lane_filter
+
+WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}"
+
+
+@worker_process_init.connect
+def _after_fork(**kwargs) -> None:
+    """A forked worker process must not share its parent's SES connection pool."""
+    global WORKER_NAME
+    WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}"
+    ses.reset_client()
+
+
+@shared_task(name="mailer.drain", acks_late=True, ignore_result=True)
+def drain(lane: Lane) -> dict:
+    """Send one batch of ``lane``; a full batch enqueues the next drain first."""
+    wakeup.started(lane)
+    result = sending.drain_once(lane, WORKER_NAME, on_full_batch=lambda: wakeup.enqueue_drain(lane))
+    return asdict(result)
+
+
+@shared_task(name="mailer.sweep", ignore_result=True)
+def sweep() -> dict:
+    """Periodic: fail expired mail and wake a drain for any lane with due mail (lost wake-ups,
+    broker outages, leases that expired after a worker died, retries whose time has come)."""
+    expired = queue.expire_overdue()
+    woken = [lane for lane in LANES if queue.due().filter(lane_filter(lane)).exists()]
+    for lane in woken:
+        wakeup.enqueue_drain(lane)
+    return {"expired": expired, "woken": woken}

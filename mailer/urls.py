@@ -1,0 +1,4 @@
+"""Mailroom's public URLs under /mail/."""
+
+app_name = "mailer"
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Settings modules: ``base`` reads the environment, ``test`` adjusts it for pytest."""

@@ -1,0 +1,88 @@
+"""Typed readers for environment variables; every error names the variable and what to set."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class EnvError(ImproperlyConfigured):
+    """An environment variable is missing or malformed."""
+
+    def __init__(self, name: str, problem: str, hint: str) -> None:
+        super().__init__(f"{name} {problem}: {hint}")
+        self.name = name
+
+
+class Env:
+    """Reads variables from one mapping (``os.environ`` by default) with typed parsers."""
+
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        self.environ = os.environ if environ is None else environ
+
+    def str(self, name: str, default: str | None = None, *, hint: str = "") -> str:
+        value = self.environ.get(name, "").strip()
+        if value:
+            return value
+        if default is None:
+            raise EnvError(name, "is not set", hint or f"set {name} in the environment")
+        return default
+
+    def optional(self, name: str) -> str | None:
+        return self.environ.get(name, "").strip() or None
+
+    def bool(self, name: str, default: bool) -> bool:
+        raw = self.environ.get(name)
+        if raw is None:
+            return default
+        value = raw.strip().lower()
+        if value in _TRUE:
+            return True
+        if value in _FALSE:
+            return False
+        raise EnvError(name, f"is {raw!r}, not a boolean", "use 1/0, true/false, yes/no or on/off")
+
+    def int(self, name: str, default: int, *, minimum: int = 0) -> int:
+        raw = self.environ.get(name, "").strip()
+        if not raw:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise EnvError(name, f"is {raw!r}, not a whole number", f"set a number >= {minimum}") from None
+        if value < minimum:
+            raise EnvError(name, f"is {value}, below the minimum", f"set a number >= {minimum}")
+        return value
+
+    def float(self, name: str, default: float | None, *, minimum: float = 0.0) -> float | None:
+        raw = self.environ.get(name, "").strip()
+        if not raw:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            raise EnvError(name, f"is {raw!r}, not a number", f"set a number > {minimum}") from None
+        if not value > minimum:
+            raise EnvError(name, f"is {value}, too small", f"set a number > {minimum}")
+        return value
+
+    def list(self, name: str, default: tuple[str, ...] = ()) -> list[str]:
+        raw = self.environ.get(name, "")
+        items = [item.strip() for item in raw.split(",") if item.strip()]
+        return items or list(default)
+
+    def url(self, name: str, default: str | None, *, schemes: tuple[str, ...]) -> str | None:
+        raw = self.environ.get(name, "").strip() or default
+        if raw is None:
+            return None
+        parts = urlsplit(raw)
+        if parts.scheme not in schemes or not (parts.netloc or parts.path):
+            allowed = ", ".join(f"{s}://" for s in schemes)
+            raise EnvError(name, f"is {raw!r}, not a valid URL", f"use a URL starting with {allowed}")
+        return raw
