@@ -1,0 +1,120 @@
+"""Shared fixtures: the real Redis, the local SES sandbox and real Celery worker processes.
+
+A service that cannot be reached fails the test with how to start it; nothing is skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from django.db import connection
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+WORKER_QUEUES = "mailroom,mailroom.transactional,mailroom.bulk"
+REDIS_HINT = (
+    "start it with: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' "
+    "--appendonly no"
+)
+
+
+@pytest.fixture(autouse=True)
+def _queue_mail(settings) -> None:
+    """pytest-django swaps in the locmem backend; Mailroom's tests need the real queue."""
+    settings.EMAIL_BACKEND = "post_office.EmailBackend"
+
+
+@pytest.fixture
+def redis_client(settings) -> Iterator[redis.Redis]:
+    """The test Redis database, emptied before and after the test."""
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    try:
+        client.ping()
+    except redis.ConnectionError as exc:
+        pytest.fail(f"Redis is not reachable at {settings.REDIS_URL} ({exc}); {REDIS_HINT}",
+                    pytrace=False)
+    client.flushdb()
+    yield client
+    client.flushdb()
+
+
+@pytest.fixture
+def ses_sandbox(settings) -> Iterator:
+    """A local SES endpoint on 127.0.0.1 that boto3 (via django-ses) is pointed at."""
+    from mailer import ses
+    from mailer.sandbox import SESSandbox
+
+    box = SESSandbox().start()
+    settings.AWS_SES_ENDPOINT_URL = box.url
+    settings.AWS_SES_REGION_ENDPOINT_URL = box.url
+    ses.reset_client()
+    yield box
+    box.stop()
+    ses.reset_client()
+
+
+def database_url() -> str:
+    """The URL of the test database pytest-django created (for worker subprocesses)."""
+    s = connection.settings_dict
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+@pytest.fixture
+def start_worker(transactional_db, settings, redis_client, ses_sandbox, tmp_path) -> Iterator[Callable]:
+    """Start real ``celery -A project worker`` processes against the test DB, Redis and sandbox.
+
+    Each is its own process group, killed (SIGKILL) at teardown, before the tables are flushed.
+    """
+    procs: list[subprocess.Popen] = []
+
+    def start(*, concurrency: int = 2, beat: bool = False, env: dict | None = None) -> subprocess.Popen:
+        full_env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "project.settings.test",
+            "DATABASE_URL": database_url(),
+            "REDIS_URL": settings.REDIS_URL,
+            "AWS_SES_ENDPOINT_URL": ses_sandbox.url,
+            "MAILROOM_MAX_SEND_RATE": "1000",
+            **(env or {}),
+        }
+        cmd = [sys.executable, "-m", "celery", "-A", "project", "worker", "-Q", WORKER_QUEUES,
+               "--concurrency", str(concurrency), "--without-gossip", "--without-mingle",
+               "--without-heartbeat", "-l", "warning", "-n", f"test{len(procs)}@%h"]
+        if beat:
+            cmd += ["-B", "-s", str(tmp_path / f"beat{len(procs)}")]
+        log = open(tmp_path / f"worker{len(procs)}.log", "wb")  # noqa: SIM115 (closed at teardown)
+        proc = subprocess.Popen(cmd, env=full_env, cwd=BASE_DIR, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        proc.log = log  # type: ignore[attr-defined]
+        procs.append(proc)
+        return proc
+
+    yield start
+    for proc in procs:
+        kill(proc)
+        proc.log.close()  # type: ignore[attr-defined]
+
+
+def kill(proc: subprocess.Popen) -> None:
+    """SIGKILL a worker and all its pool processes."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float, message: str) -> None:
+    """Poll ``predicate`` until it is true; fail with ``message`` after ``timeout`` seconds."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return
+        time.sleep(0.1)
+    pytest.fail(f"Timed out after {timeout:.0f} s: {message}", pytrace=False)
