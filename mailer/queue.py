@@ -31,6 +31,7 @@ class Claim:
     email_ids: list[int]
     expires_at: datetime
     worker: str
+    claimed_at: datetime
     reclaimed: list[int] = field(default_factory=list)
 
     def __bool__(self) -> bool:
@@ -60,8 +61,9 @@ def claim(lane: Lane, batch_size: int, lease_seconds: int, worker: str) -> Claim
             .select_for_update(skip_locked=True, of=("self",))
             .values_list("id", flat=True)[:batch_size]
         )
+        ids = _still_free(ids, now)
         if not ids:
-            return Claim(token, [], expires, worker)
+            return Claim(token, [], expires, worker, now)
         reclaimed = _flag_interrupted(ids)
         Delivery.objects.bulk_create([Delivery(email_id=i) for i in ids], ignore_conflicts=True)
         Delivery.objects.filter(email_id__in=ids).update(
@@ -72,7 +74,23 @@ def claim(lane: Lane, batch_size: int, lease_seconds: int, worker: str) -> Claim
             attempts=F("attempts") + 1,
             updated_at=now,
         )
-    return Claim(token, ids, expires, worker, reclaimed)
+    return Claim(token, ids, expires, worker, now, reclaimed)
+
+
+def _still_free(ids: list[int], now: datetime) -> list[int]:
+    """Drop rows another worker leased while this one waited for their locks.
+
+    The locking SELECT judged the lease with a snapshot taken before that worker committed
+    (the lease lives on Delivery, not on the locked Email row, so PostgreSQL does not
+    re-check it); this second statement sees every committed lease.
+    """
+    taken = set(
+        Delivery.objects.filter(email_id__in=ids, lease_expires_at__gt=now).values_list(
+            "email_id", flat=True
+        )
+    )
+    taken |= set(Email.objects.filter(id__in=ids).exclude(status__in=PENDING).values_list("id", flat=True))
+    return [i for i in ids if i not in taken]
 
 
 def _flag_interrupted(ids: list[int]) -> list[int]:

@@ -28,7 +28,8 @@ from mailer.suppression import Decision
 
 logger = logging.getLogger(__name__)
 
-# A send is not started with less than this much of the lease left: the rest is given back.
+# A send is not started with less than this much of the lease left (at most a quarter of
+# the lease): the rest is given back to the queue for another drain.
 LEASE_MARGIN_SECONDS = 15.0
 THROTTLE_DELAY = (1.0, 5.0)
 TRANSIENT_DELAY = (30.0, 120.0)
@@ -87,7 +88,8 @@ def _send_one(email: Email, decision: Decision, claim: Claim) -> str:
         queue.record_suppressed(email.id, claim.token, decision.dropped)
         return "suppressed"
     message = _build_message(email, decision)
-    deadline = claim.expires_at.timestamp() - LEASE_MARGIN_SECONDS
+    lease = (claim.expires_at - claim.claimed_at).total_seconds()
+    deadline = claim.expires_at.timestamp() - min(LEASE_MARGIN_SECONDS, lease / 4)
     lane: Lane = lane_of(email.priority)
     if not get_limiter().wait(len(message.recipients()), lane=lane, deadline=deadline):
         queue.release([email.id], claim.token)
@@ -153,4 +155,7 @@ def drain_once(lane: Lane, worker: str, on_full_batch: Callable[[], None]) -> Ba
         return BatchResult()
     if len(claim.email_ids) >= conf.batch_size:
         on_full_batch()
-    return send_batch(claim)
+    result = send_batch(claim)
+    if result.released and len(claim.email_ids) < conf.batch_size:
+        on_full_batch()  # what was given back needs a drain too
+    return result

@@ -22,7 +22,9 @@ from mailer.exceptions import (
 )
 
 THROTTLE_CODES = frozenset({"Throttling", "ThrottlingException", "TooManyRequestsException"})
-QUOTA_CODES = frozenset({"LimitExceededException", "SendingPausedException"})
+QUOTA_CODES = frozenset(
+    {"LimitExceededException", "SendingPausedException", "AccountSendingPausedException"}
+)
 TRANSIENT_CODES = frozenset(
     {"ServiceUnavailable", "InternalFailure", "InternalError", "RequestTimeout", "ServiceUnavailableException"}
 )

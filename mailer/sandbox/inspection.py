@@ -1,0 +1,72 @@
+"""The /_sandbox/ endpoints: what the sandbox received, its counters, reset and faults."""
+
+from __future__ import annotations
+
+import json
+import time
+from html import escape
+from urllib.parse import parse_qs
+
+from .state import SandboxState
+from .wire import Request, Response, json_response
+
+PREFIX = "/_sandbox"
+PAGE_SIZE = 100
+
+
+def handle(state: SandboxState, request: Request) -> Response:
+    """Answer one inspection request."""
+    route = (request.method, request.path.removeprefix(PREFIX).rstrip("/"))
+    if route == ("GET", ""):
+        return Response(200, page(state.messages(PAGE_SIZE)).encode(), "text/html; charset=utf-8")
+    if route == ("GET", "/messages"):
+        return json_response(state.messages(_last(request.query)))
+    if route == ("GET", "/stats"):
+        return json_response(state.stats())
+    if route == ("POST", "/reset"):
+        state.reset()
+        return json_response({"ok": True})
+    if route == ("GET", "/faults"):
+        return json_response(state.pending_faults())
+    if route == ("POST", "/faults"):
+        return _add_fault(state, request.body)
+    return json_response({"error": f"no such endpoint: {request.method} {request.path}"}, 404)
+
+
+def _last(query: str) -> int | None:
+    """The `last=N` query parameter, if any."""
+    value = parse_qs(query).get("last", [""])[0]
+    return int(value) if value.isdigit() else None
+
+
+def _add_fault(state: SandboxState, body: bytes) -> Response:
+    try:
+        spec = json.loads(body or b"{}")
+        state.add_fault(spec["code"], int(spec.get("count", 1)), spec.get("match"))
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        return json_response({"error": f"bad fault: {exc!s}"}, 400)
+    return json_response({"ok": True, "pending": state.pending_faults()})
+
+
+def page(messages: list[dict]) -> str:
+    """A small HTML table of the given messages, newest first."""
+    rows = "".join(_row(record) for record in reversed(messages))
+    return (
+        "<!doctype html><meta charset=utf-8><title>SES sandbox</title>"
+        "<style>body{font:14px sans-serif}td,th{padding:2px 8px;text-align:left}</style>"
+        f"<h1>SES sandbox: last {len(messages)} messages received</h1>"
+        "<table><tr><th>Time</th><th>From</th><th>To</th><th>Subject</th><th>API</th></tr>"
+        f"{rows}</table>"
+    )
+
+
+def _row(record: dict) -> str:
+    when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(record["received_at"]))
+    cells = (
+        when,
+        record["source"],
+        ", ".join(record["destinations"]),
+        record["subject"],
+        record["api"],
+    )
+    return "<tr>" + "".join(f"<td>{escape(str(cell))}</td>" for cell in cells) + "</tr>"

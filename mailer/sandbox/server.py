@@ -1,0 +1,105 @@
+"""The HTTP server: keep-alive handler threads routing to v1, v2 or the inspection pages."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import ModuleType
+from urllib.parse import urlsplit
+
+from . import inspection, protocol_v1, protocol_v2
+from .errors import SandboxError
+from .state import SandboxState
+from .wire import Request, Response
+
+log = logging.getLogger(__name__)
+
+
+class SandboxServer(ThreadingHTTPServer):
+    """A threading HTTP server holding the sandbox state and its open connections."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, address: tuple[str, int], state: SandboxState) -> None:
+        self.state = state
+        self.connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+        super().__init__(address, SandboxHandler)
+
+    def close_connections(self) -> None:
+        """Shut down every open keep-alive connection (their threads then end)."""
+        with self.connections_lock:
+            open_sockets = list(self.connections)
+        for sock in open_sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+
+def protocol_for(request: Request) -> ModuleType:
+    """The module that answers this request."""
+    if request.path.startswith(inspection.PREFIX):
+        return inspection
+    if request.path.startswith("/v2/"):
+        return protocol_v2
+    return protocol_v1
+
+
+def route(state: SandboxState, request: Request) -> Response:
+    """Answer a request; an unexpected exception becomes the protocol's InternalFailure."""
+    protocol = protocol_for(request)
+    try:
+        return protocol.handle(state, request)
+    except Exception:
+        log.exception("sandbox failed on %s %s", request.method, request.path)
+        state.count_failure("errors")
+        if protocol is inspection:
+            return Response(500, b'{"error": "internal error"}')
+        return protocol.render_error(SandboxError("InternalFailure"))
+
+
+class SandboxHandler(BaseHTTPRequestHandler):
+    """One keep-alive connection; every response goes out in a single write."""
+
+    protocol_version = "HTTP/1.1"
+    server: SandboxServer
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        with self.server.connections_lock:
+            self.server.connections.add(self.connection)
+
+    def finish(self) -> None:
+        with self.server.connections_lock:
+            self.server.connections.discard(self.connection)
+        super().finish()
+
+    def do_GET(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        parts = urlsplit(self.path)
+        request = Request(self.command, parts.path, parts.query, self.headers, body)
+        self._write(route(self.server.state, request))
+
+    do_POST = do_PUT = do_DELETE = do_GET
+
+    def _write(self, response: Response) -> None:
+        reason = self.responses.get(response.status, ("",))[0]
+        lines = [
+            f"HTTP/1.1 {response.status} {reason}",
+            f"Content-Type: {response.content_type}",
+            f"Content-Length: {len(response.body)}",
+            *(f"{name}: {value}" for name, value in response.headers.items()),
+        ]
+        if self.close_connection:
+            lines.append("Connection: close")
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        self.wfile.write(head + response.body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Silence the per-request log lines."""

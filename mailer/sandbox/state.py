@@ -1,0 +1,183 @@
+"""Everything the sandbox remembers: accepted mail, counters, limits, queued faults."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .errors import Fault, SandboxError, lookup
+from .limits import SlidingSum, TokenBucket
+from .submission import Submission
+
+log = logging.getLogger(__name__)
+DAY = 86400.0
+STAT_KEYS = ("accepted", "accepted_recipients", "throttled", "rejected", "errors")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The account's limits: enforced ones, and what GetSendQuota reports."""
+
+    max_send_rate: float | None = None
+    max_24h_send: int | None = None
+    reported_max_send_rate: float | None = None
+
+
+@dataclass
+class PendingFault:
+    """A queued error answer for the next `remaining` matching send requests."""
+
+    fault: Fault
+    remaining: int
+    match: str | None
+
+    def applies_to(self, recipients: list[str]) -> bool:
+        """True when no match is set or a recipient contains it (case-insensitively)."""
+        needle = (self.match or "").lower()
+        return not needle or any(needle in r.lower() for r in recipients)
+
+
+def message_id() -> str:
+    """An id shaped like SES's."""
+    return f"{int(time.time() * 1000):016x}-{uuid.uuid4()}-000000"
+
+
+class SandboxState:
+    """Thread-safe store behind both protocols and the inspection endpoints."""
+
+    def __init__(
+        self,
+        limits: Limits,
+        keep_raw: bool = True,
+        on_accept: Callable[[dict], None] | None = None,
+    ) -> None:
+        self.limits = limits
+        self.keep_raw = keep_raw
+        self.on_accept = on_accept
+        self._identities: dict[str, None] = {}
+        self._lock = threading.Lock()
+        self._bucket = TokenBucket(limits.max_send_rate, time.monotonic())
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget messages, counters, limit history and queued faults (identities stay)."""
+        with self._lock:
+            self._messages: list[dict] = []
+            self._stats = dict.fromkeys(STAT_KEYS, 0)
+            self._day = SlidingSum(DAY)
+            self._second = SlidingSum(1.0)
+            self._faults: list[PendingFault] = []
+            self._bucket.reset(time.monotonic())
+
+    def submit(self, submission: Submission) -> dict:
+        """Accept a send (returning its record) or raise the SandboxError SES would answer."""
+        raw = submission.raw_bytes().decode("utf-8", "replace") if self.keep_raw else None
+        count = len(submission.destinations)
+        with self._lock:
+            self._raise_pending_fault(submission)
+            now = time.monotonic()
+            self._check_limits(count, now)
+            record = self._record(submission, raw, count, now)
+        self._notify(record)
+        return record
+
+    def _raise_pending_fault(self, submission: Submission) -> None:
+        for pending in self._faults:
+            if pending.applies_to(submission.destinations):
+                pending.remaining -= 1
+                if pending.remaining <= 0:
+                    self._faults.remove(pending)
+                raise SandboxError(pending.fault, **submission.context())
+
+    def _check_limits(self, count: int, now: float) -> None:
+        quota = self.limits.max_24h_send
+        if quota is not None and self._day.current(now) + count > quota:
+            raise SandboxError("DailyQuotaExceeded")
+        if not self._bucket.take(count, now):
+            raise SandboxError("Throttling")
+
+    def _record(self, submission: Submission, raw: str | None, count: int, now: float) -> dict:
+        record = {
+            "message_id": message_id(),
+            "source": submission.source,
+            "destinations": submission.destinations,
+            "subject": submission.subject,
+            "api": submission.api,
+            "received_at": time.time(),
+            "configuration_set": submission.configuration_set,
+        }
+        if raw is not None:
+            record["raw"] = raw
+        self._messages.append(record)
+        self._stats["accepted"] += 1
+        self._stats["accepted_recipients"] += count
+        self._day.add(now, count)
+        self._second.add(now, count)
+        return record
+
+    def _notify(self, record: dict) -> None:
+        if self.on_accept is None:
+            return
+        try:
+            self.on_accept(dict(record))
+        except Exception:
+            log.exception("sandbox on_accept hook failed for %s", record["message_id"])
+
+    def count_failure(self, category: str) -> None:
+        """Count an error answer under "throttled", "rejected" or "errors"."""
+        with self._lock:
+            self._stats[category] += 1
+
+    def add_fault(self, code: str, count: int = 1, match: str | None = None) -> None:
+        """Answer the next `count` matching send requests with the error `code`."""
+        fault = lookup(code)
+        if count < 1:
+            raise ValueError("count must be at least 1")
+        with self._lock:
+            self._faults.append(PendingFault(fault, count, match))
+
+    def pending_faults(self) -> list[dict]:
+        """The queued faults, for inspection."""
+        with self._lock:
+            return [
+                {"code": p.fault.name, "count": p.remaining, "match": p.match} for p in self._faults
+            ]
+
+    def messages(self, last: int | None = None) -> list[dict]:
+        """Copies of the accepted message records, oldest first (only the `last` N if given)."""
+        with self._lock:
+            chosen = self._messages[-last:] if last else self._messages
+            return [dict(record) for record in chosen]
+
+    def stats(self) -> dict[str, int]:
+        """Counters plus the most recipients accepted within any 1-second window."""
+        with self._lock:
+            return {**self._stats, "max_recipients_in_any_1s_window": self._second.peak}
+
+    def quota(self) -> dict[str, float]:
+        """Max24HourSend, MaxSendRate and SentLast24Hours as SES reports them."""
+        limits = self.limits
+        rate = limits.reported_max_send_rate or limits.max_send_rate or 1000.0
+        with self._lock:
+            sent = self._day.current(time.monotonic())
+        return {
+            "Max24HourSend": float(
+                limits.max_24h_send if limits.max_24h_send is not None else 1_000_000
+            ),
+            "MaxSendRate": float(rate),
+            "SentLast24Hours": float(sent),
+        }
+
+    def verify_identity(self, identity: str) -> None:
+        """Remember an identity (every identity counts as verified)."""
+        with self._lock:
+            self._identities[identity] = None
+
+    def identities(self) -> list[str]:
+        """The identities verified so far, in order."""
+        with self._lock:
+            return list(self._identities)

@@ -1,0 +1,173 @@
+"""The database queue: send_mail queues a row; claims are exclusive, leased and recoverable."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.mail import EmailMultiAlternatives, send_mail, send_mass_mail
+from django.db import connection
+from django.utils import timezone
+from post_office import mail as post_office_mail
+from post_office.models import STATUS, Email, Log
+
+from mailer import queue
+from mailer.models import Delivery
+
+pytestmark = pytest.mark.django_db
+
+
+def test_send_mail_queues_a_row_and_sends_nothing():
+    send_mail("Hello", "Body", "from@example.com", ["to@example.com"])
+    email = Email.objects.get()
+    assert email.status == STATUS.queued
+    assert (email.subject, email.message, email.to) == ("Hello", "Body", ["to@example.com"])
+    assert not Delivery.objects.exists()
+
+
+def test_send_mass_mail_queues_each_message():
+    send_mass_mail([("A", "a", "f@example.com", ["a@example.com"]),
+                    ("B", "b", "f@example.com", ["b@example.com"])])
+    assert sorted(Email.objects.values_list("subject", flat=True)) == ["A", "B"]
+
+
+def test_email_message_keeps_everything_it_was_given():
+    message = EmailMultiAlternatives(
+        "Report", "text body", "Sender <s@example.com>", ["Ann <a@example.com>"],
+        cc=["c@example.com"], bcc=["b@example.com"], reply_to=["r@example.com"],
+        headers={"X-Tag": "monthly"},
+    )
+    message.attach_alternative("<p>html body</p>", "text/html")
+    message.attach("report.csv", "a,b\n1,2\n", "text/csv")
+    message.send()
+    email = Email.objects.get()
+    assert email.to == ["Ann <a@example.com>"] and email.cc == ["c@example.com"]
+    assert email.bcc == ["b@example.com"] and email.html_message == "<p>html body</p>"
+    assert email.headers["X-Tag"] == "monthly" and email.headers["Reply-To"] == "r@example.com"
+    assert [a.name for a in email.attachments.all()] == ["report.csv"]
+
+
+def test_queueing_returns_before_any_send():
+    send_mail("Hello", "Body", "from@example.com", ["to@example.com"])
+    assert mail.outbox == []  # nothing reached any backend in the request
+
+
+def queue_emails(count: int, priority: str = "medium") -> list[int]:
+    return [post_office_mail.send("to@example.com", "from@example.com", subject=f"m{i}",
+                                  message="x", priority=priority).id for i in range(count)]
+
+
+def test_claim_takes_high_priority_first_and_sets_a_lease():
+    low_first = queue_emails(2, "medium")
+    high = queue_emails(1, "high")
+    claim = queue.claim("transactional", 2, 300, "w1")
+    assert claim.email_ids == [high[0], low_first[0]]
+    leased = Delivery.objects.get(email_id=high[0])
+    assert leased.lease_token == claim.token and leased.attempts == 1
+    assert leased.lease_expires_at > timezone.now() + timedelta(seconds=290)
+
+
+def test_claimed_emails_are_not_claimed_again_until_the_lease_expires():
+    ids = queue_emails(3)
+    first = queue.claim("transactional", 10, 300, "w1")
+    assert sorted(first.email_ids) == ids
+    assert not queue.claim("transactional", 10, 300, "w2")
+    Delivery.objects.update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    again = queue.claim("transactional", 10, 300, "w2")
+    assert sorted(again.email_ids) == ids and again.reclaimed == []
+
+
+def test_lanes_are_claimed_separately():
+    bulk = queue_emails(1, "low")
+    transactional = queue_emails(1, "medium")
+    assert queue.claim("bulk", 10, 300, "w").email_ids == bulk
+    assert queue.claim("transactional", 10, 300, "w").email_ids == transactional
+
+
+def test_scheduled_and_expired_mail_is_not_claimed():
+    ids = queue_emails(2)
+    Email.objects.filter(id=ids[0]).update(scheduled_time=timezone.now() + timedelta(minutes=5))
+    Email.objects.filter(id=ids[1]).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert not queue.claim("transactional", 10, 300, "w")
+    assert queue.expire_overdue() == 1
+    assert Email.objects.get(id=ids[1]).status == STATUS.failed
+    assert Delivery.objects.get(email_id=ids[1]).error == "Expired before it could be sent."
+
+
+def test_worker_dying_mid_send_is_flagged_as_possible_duplicate():
+    ids = queue_emails(2)
+    claim = queue.claim("transactional", 10, 300, "dead")
+    assert queue.mark_sending(ids[0], claim.token)  # SES call started, then the worker died
+    Delivery.objects.update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    again = queue.claim("transactional", 10, 300, "w2")
+    assert again.reclaimed == [ids[0]]
+    assert list(Delivery.objects.filter(possible_duplicate=True).values_list("email_id", flat=True)) == [ids[0]]
+    assert Log.objects.get(email_id=ids[0]).exception_type == "LeaseExpired"
+
+
+def test_lost_lease_cannot_start_a_send():
+    [email_id] = queue_emails(1)
+    claim = queue.claim("transactional", 10, 300, "w1")
+    Delivery.objects.update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    queue.claim("transactional", 10, 300, "w2")
+    assert queue.mark_sending(email_id, claim.token) is False
+
+
+def test_record_sent_stores_the_ses_message_id():
+    [email_id] = queue_emails(1)
+    claim = queue.claim("transactional", 10, 300, "w1")
+    queue.record_sent(email_id, claim.token, "ses-id-1", ["to@example.com"], [])
+    delivery = Delivery.objects.get(email_id=email_id)
+    assert (delivery.state, delivery.ses_message_id, delivery.lease_token) == ("sent", "ses-id-1", None)
+    assert Email.objects.get(id=email_id).status == STATUS.sent
+
+
+def test_record_failed_keeps_the_error_on_the_row_and_in_the_log():
+    [email_id] = queue_emails(1)
+    claim = queue.claim("transactional", 10, 300, "w1")
+    queue.record_failed(email_id, claim.token, "MessageRejected: Email address is not verified.",
+                        "MessageRejected")
+    assert Email.objects.get(id=email_id).status == STATUS.failed
+    assert Delivery.objects.get(email_id=email_id).error.startswith("MessageRejected")
+    assert Log.objects.get(email_id=email_id).exception_type == "MessageRejected"
+
+
+def test_defer_requeues_later_and_spends_retries_only_when_asked():
+    [email_id] = queue_emails(1)
+    claim = queue.claim("transactional", 10, 300, "w1")
+    assert queue.defer(email_id, claim.token, 60, "Throttling", spend_retry=False, max_retries=0)
+    delivery = Delivery.objects.get(email_id=email_id)
+    assert (delivery.throttles, delivery.failures, delivery.state) == (1, 0, "queued")
+    assert Email.objects.get(id=email_id).scheduled_time > timezone.now() + timedelta(seconds=50)
+    Email.objects.filter(id=email_id).update(scheduled_time=None)
+    claim = queue.claim("transactional", 10, 300, "w1")
+    assert not queue.defer(email_id, claim.token, 60, "503", spend_retry=True, max_retries=0)
+    assert Email.objects.get(id=email_id).status == STATUS.failed
+
+
+def test_release_gives_back_unstarted_emails():
+    ids = queue_emails(2)
+    claim = queue.claim("transactional", 10, 300, "w1")
+    assert queue.release(ids, claim.token) == 2
+    assert sorted(queue.claim("transactional", 10, 300, "w2").email_ids) == ids
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_claims_never_share_an_email():
+    queue_emails(40)
+    results: list[list[int]] = []
+
+    def claim_all() -> None:
+        try:
+            while batch := queue.claim("transactional", 3, 300, threading.current_thread().name):
+                results.append(batch.email_ids)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=claim_all) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    claimed = [i for batch in results for i in batch]
+    assert len(claimed) == 40 and len(set(claimed)) == 40
