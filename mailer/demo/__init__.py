@@ -1,0 +1,1 @@
+"""The demo: the whole loop on one laptop with embedded services and no AWS account."""

@@ -1,0 +1,86 @@
+"""``mailer_demo``: the whole loop on embedded defaults (SQLite, embedded Redis, SES sandbox)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from mailer.demo import scenario, stack
+
+CHILD_FLAG = "MAILROOM_DEMO_CHILD"
+
+
+class Command(BaseCommand):
+    help = "Run the whole Mailroom loop locally: send, throttle, bounce back, suppress, send again."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--successes", type=int, default=20,
+                            help="How many success@ simulator messages in the first round.")
+        parser.add_argument("--rate", type=float, default=10.0,
+                            help="The sandbox's send rate, in recipients per second.")
+
+    def handle(self, *args, **options) -> None:
+        if os.environ.get(CHILD_FLAG):
+            self.run_demo(options["successes"])
+        else:
+            self.launch(options["successes"], options["rate"])
+
+    def launch(self, successes: int, rate: float) -> None:
+        """Start embedded Redis, then run the demo in a process configured to use it."""
+        workdir = Path(tempfile.mkdtemp(prefix="mailroom-demo-"))
+        try:
+            with stack.embedded_redis(workdir) as redis_url:
+                env = {**os.environ, **stack.child_env(workdir, redis_url, rate), CHILD_FLAG: "1"}
+                command = [sys.executable, "manage.py", "mailer_demo", "--successes", str(successes)]
+                result = subprocess.run(command, cwd=settings.BASE_DIR, env=env, check=False)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+        if result.returncode:
+            raise CommandError("The demo did not finish; see the lines above.")
+
+    def run_demo(self, successes: int) -> None:
+        call_command("migrate", verbosity=0)
+        workdir = Path(settings.DATABASES["default"]["NAME"]).parent
+        self.say("Mailroom demo: SQLite, embedded Redis, the local SES sandbox, one Celery worker.")
+        with stack.running_stack(workdir) as running:
+            self.say(f"  SES sandbox {running.ses_url}   webhook {running.webhook_url}\n")
+            first = self.round("Round 1", scenario.simulator_addresses(successes))
+            self.say("\nWaiting for SES feedback through the SNS webhook ...")
+            feedback = scenario.wait_for_feedback(expected_bounces=4, expected_complaints=3)
+            self.show_suppressions()
+            second = self.round("Round 2", scenario.simulator_addresses(successes))
+        self.summary([first, second], feedback)
+
+    def round(self, name: str, addresses: list[str]) -> scenario.Round:
+        self.say(f"{name}: queueing {len(addresses) + 1} messages (send_mail returns at once) ...")
+        queued = scenario.queue_round(name, addresses)
+        scenario.wait_for_round(queued, lambda line: self.stdout.write(line, ending=""))
+        self.stdout.write("")
+        return queued
+
+    def show_suppressions(self) -> None:
+        rows = scenario.suppressions()
+        self.say(f"Suppression list now holds {len(rows)} addresses:")
+        for address, reason in rows:
+            self.say(f"  {address:<45} {reason}")
+        self.say("")
+
+    def summary(self, rounds: list[scenario.Round], feedback: dict[str, int]) -> None:
+        self.say("\nSummary")
+        names = list(rounds[0].counts())
+        self.say(f"  {'':<10}" + "".join(f"{n:>20}" for n in names) + f"{'seconds':>10}")
+        for r in rounds:
+            counts = r.counts()
+            self.say(f"  {r.name:<10}" + "".join(f"{counts[n]:>20}" for n in names) + f"{r.seconds:>10.1f}")
+        self.say("  feedback: " + ", ".join(f"{k} {v}" for k, v in feedback.items()))
+
+    def say(self, line: str) -> None:
+        self.stdout.write(line)
