@@ -21,7 +21,9 @@ def bench_env(db_name: str, redis_db: int) -> dict[str, str]:
     return {
         "DJANGO_SETTINGS_MODULE": "project.settings.base",
         "DEBUG": "1",
-        "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{db_name}"),
+        "DATABASE_URL": os.environ.get(
+            "BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{db_name}"
+        ),
         "REDIS_URL": os.environ.get("BENCH_REDIS_URL", f"redis://127.0.0.1:6379/{redis_db}"),
         "AWS_ACCESS_KEY_ID": "bench",
         "AWS_SECRET_ACCESS_KEY": "bench",
@@ -63,8 +65,11 @@ def free_port() -> int:
 def sandbox_process(*args: str):
     """The SES sandbox in its own process (so it does not share this one's GIL); yields its URL."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "mailer.sandbox", "--port", str(port),
-                             "--no-keep-raw", *args], cwd=BASE_DIR, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mailer.sandbox", "--port", str(port), "--no-keep-raw", *args],
+        cwd=BASE_DIR,
+        stdout=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for_port(port)
@@ -86,18 +91,28 @@ def wait_for_port(port: int, timeout: float = 10) -> None:
 
 def procfile_worker_command() -> list[str]:
     """The Procfile's worker line, as a dyno would run it."""
-    line = next(ln for ln in (BASE_DIR / "Procfile").read_text().splitlines() if ln.startswith("worker:"))
+    line = next(
+        ln for ln in (BASE_DIR / "Procfile").read_text().splitlines() if ln.startswith("worker:")
+    )
     words = line.split(":", 1)[1].split()
-    words = [w.replace("${WORKER_CONCURRENCY:-4}", os.environ.get("WORKER_CONCURRENCY", "4")) for w in words]
+    words = [
+        w.replace("${WORKER_CONCURRENCY:-4}", os.environ.get("WORKER_CONCURRENCY", "4"))
+        for w in words
+    ]
     return [sys.executable, "-m", *words] if words[0] == "celery" else words
 
 
 @contextmanager
 def worker_process(env: dict[str, str], command: list[str] | None = None):
     """A Celery worker (the Procfile's line by default), killed with its pool at the end."""
-    proc = subprocess.Popen(command or procfile_worker_command(), cwd=BASE_DIR,
-                            env={**os.environ, **env}, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        command or procfile_worker_command(),
+        cwd=BASE_DIR,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         yield proc
     finally:

@@ -32,25 +32,39 @@ def raw_boto3_loop(url: str, count: int) -> float:
     from botocore.config import Config
     from django.core.mail import EmailMessage
 
-    client = boto3.client("ses", region_name="us-east-1", endpoint_url=url,
-                          aws_access_key_id="x", aws_secret_access_key="x",
-                          config=Config(retries={"total_max_attempts": 1}))
-    data = EmailMessage("Bench", "body", "from@example.com", ["to@example.com"]).message().as_bytes()
+    client = boto3.client(
+        "ses",
+        region_name="us-east-1",
+        endpoint_url=url,
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+        config=Config(retries={"total_max_attempts": 1}),
+    )
+    data = (
+        EmailMessage("Bench", "body", "from@example.com", ["to@example.com"]).message().as_bytes()
+    )
     start = time.perf_counter()
     for _ in range(count):
-        client.send_raw_email(Source="from@example.com", Destinations=["to@example.com"],
-                              RawMessage={"Data": data})
+        client.send_raw_email(
+            Source="from@example.com", Destinations=["to@example.com"], RawMessage={"Data": data}
+        )
     return count / (time.perf_counter() - start)
 
 
 def queue_emails(count: int) -> None:
     """Insert ``count`` queued one-recipient emails without waking any worker."""
-    from post_office.models import STATUS, PRIORITY, Email
+    from post_office.models import PRIORITY, STATUS, Email
 
     Email.objects.all().delete()
     Email.objects.bulk_create(
-        Email(from_email="from@example.com", to=[f"r{i}@example.com"], subject=f"Bench {i}",
-              message="body", status=STATUS.queued, priority=PRIORITY.medium)
+        Email(
+            from_email="from@example.com",
+            to=[f"r{i}@example.com"],
+            subject=f"Bench {i}",
+            message="body",
+            status=STATUS.queued,
+            priority=PRIORITY.medium,
+        )
         for i in range(count)
     )
 
@@ -107,8 +121,10 @@ def main() -> None:
     print(f"messages per run          {args.messages}")
     print(f"raw boto3 loop (1 thread)  {raw:8.1f} msg/s")
     print(f"post_office send_queued    {post_office:8.1f} msg/s   ({post_office / raw:.2f}x raw)")
-    print(f"mailroom pipeline (1 dyno) {pipeline:8.1f} msg/s   ({pipeline / raw:.2f}x raw, "
-          f"{pipeline / post_office:.2f}x post_office)")
+    print(
+        f"mailroom pipeline (1 dyno) {pipeline:8.1f} msg/s   ({pipeline / raw:.2f}x raw, "
+        f"{pipeline / post_office:.2f}x post_office)"
+    )
 
 
 if __name__ == "__main__":

@@ -28,8 +28,12 @@ class SESBackend(BaseEmailBackend):
             if not message.recipients():
                 continue
             deadline = time.time() + MAX_WAIT_SECONDS
-            if not get_limiter().wait(len(message.recipients()), lane=TRANSACTIONAL, deadline=deadline):
-                raise ses.SESThrottled("The account's send rate stayed busy for 30 s.", "Throttling")
+            if not get_limiter().wait(
+                len(message.recipients()), lane=TRANSACTIONAL, deadline=deadline
+            ):
+                raise ses.SESThrottled(
+                    "The account's send rate stayed busy for 30 s.", "Throttling"
+                )
             try:
                 ses.send(message)
             except ses.SESError:

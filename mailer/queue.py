@@ -89,7 +89,9 @@ def _still_free(ids: list[int], now: datetime) -> list[int]:
             "email_id", flat=True
         )
     )
-    taken |= set(Email.objects.filter(id__in=ids).exclude(status__in=PENDING).values_list("id", flat=True))
+    taken |= set(
+        Email.objects.filter(id__in=ids).exclude(status__in=PENDING).values_list("id", flat=True)
+    )
     return [i for i in ids if i not in taken]
 
 
@@ -137,14 +139,24 @@ def record_sent(
     now = timezone.now()
     with transaction.atomic():
         updated = _held(email_id, token).update(
-            state=State.SENT, ses_message_id=ses_message_id, recipients=recipients,
-            dropped=dropped, error="", sent_at=now, lease_token=None, lease_expires_at=None,
+            state=State.SENT,
+            ses_message_id=ses_message_id,
+            recipients=recipients,
+            dropped=dropped,
+            error="",
+            sent_at=now,
+            lease_token=None,
+            lease_expires_at=None,
             updated_at=now,
         )
         if not updated:  # the lease was lost mid-call and someone else may have sent it too
             Delivery.objects.filter(email_id=email_id).update(
-                state=State.SENT, ses_message_id=ses_message_id, recipients=recipients,
-                sent_at=now, possible_duplicate=True, updated_at=now,
+                state=State.SENT,
+                ses_message_id=ses_message_id,
+                recipients=recipients,
+                sent_at=now,
+                possible_duplicate=True,
+                updated_at=now,
             )
         Email.objects.filter(id=email_id).update(status=STATUS.sent, last_updated=now)
 
@@ -160,8 +172,9 @@ def record_suppressed(email_id: int, token: uuid.UUID, dropped: list[dict]) -> N
     now = timezone.now()
     with transaction.atomic():
         _held(email_id, token).update(dropped=dropped, updated_at=now)
-        _finish(email_id, token, State.SUPPRESSED, f"All recipients suppressed: {reasons}",
-                "Suppressed")
+        _finish(
+            email_id, token, State.SUPPRESSED, f"All recipients suppressed: {reasons}", "Suppressed"
+        )
 
 
 def _finish(email_id: int, token: uuid.UUID, state: str, error: str, kind: str) -> None:
@@ -172,12 +185,18 @@ def _finish(email_id: int, token: uuid.UUID, state: str, error: str, kind: str) 
         ):
             return  # lease lost: whoever holds it now records the outcome
         Email.objects.filter(id=email_id).update(status=STATUS.failed, last_updated=now)
-        Log.objects.create(email_id=email_id, status=STATUS.failed, message=error,
-                           exception_type=kind[:255])
+        Log.objects.create(
+            email_id=email_id, status=STATUS.failed, message=error, exception_type=kind[:255]
+        )
 
 
 def defer(
-    email_id: int, token: uuid.UUID, delay: float, error: str, *, spend_retry: bool,
+    email_id: int,
+    token: uuid.UUID,
+    delay: float,
+    error: str,
+    *,
+    spend_retry: bool,
     max_retries: int,
 ) -> bool:
     """Put the email back in the queue, due after ``delay`` seconds.
@@ -189,14 +208,20 @@ def defer(
     if delivery is None:
         return True
     if spend_retry and delivery["failures"] >= max_retries:
-        record_failed(email_id, token, f"Gave up after {max_retries} retries: {error}", "RetriesExhausted")
+        record_failed(
+            email_id, token, f"Gave up after {max_retries} retries: {error}", "RetriesExhausted"
+        )
         return False
     now = timezone.now()
     counter = "failures" if spend_retry else "throttles"
     with transaction.atomic():
         _held(email_id, token).update(
-            state=State.QUEUED, error=error, lease_token=None, lease_expires_at=None,
-            updated_at=now, **{counter: F(counter) + 1},
+            state=State.QUEUED,
+            error=error,
+            lease_token=None,
+            lease_expires_at=None,
+            updated_at=now,
+            **{counter: F(counter) + 1},
         )
         Email.objects.filter(id=email_id).update(
             scheduled_time=now + timedelta(seconds=delay), last_updated=now
@@ -225,8 +250,12 @@ def expire_overdue(now: datetime | None = None) -> int:
         )
     Email.objects.filter(id__in=ids).update(status=STATUS.failed, last_updated=now)
     Log.objects.bulk_create(
-        Log(email_id=i, status=STATUS.failed, exception_type="Expired",
-            message="Expired before it could be sent.")
+        Log(
+            email_id=i,
+            status=STATUS.failed,
+            exception_type="Expired",
+            message="Expired before it could be sent.",
+        )
         for i in ids
     )
     return len(ids)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from botocore.exceptions import BotoCoreError, ClientError, ConnectionError as BotoConnectionError
+from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 from django.core.mail import EmailMessage
 from django_ses import SESBackend
 
@@ -26,7 +27,13 @@ QUOTA_CODES = frozenset(
     {"LimitExceededException", "SendingPausedException", "AccountSendingPausedException"}
 )
 TRANSIENT_CODES = frozenset(
-    {"ServiceUnavailable", "InternalFailure", "InternalError", "RequestTimeout", "ServiceUnavailableException"}
+    {
+        "ServiceUnavailable",
+        "InternalFailure",
+        "InternalError",
+        "RequestTimeout",
+        "ServiceUnavailableException",
+    }
 )
 
 

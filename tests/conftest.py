@@ -38,8 +38,9 @@ def redis_client(settings) -> Iterator[redis.Redis]:
     try:
         client.ping()
     except redis.ConnectionError as exc:
-        pytest.fail(f"Redis is not reachable at {settings.REDIS_URL} ({exc}); {REDIS_HINT}",
-                    pytrace=False)
+        pytest.fail(
+            f"Redis is not reachable at {settings.REDIS_URL} ({exc}); {REDIS_HINT}", pytrace=False
+        )
     client.flushdb()
     yield client
     client.flushdb()
@@ -68,14 +69,18 @@ def database_url() -> str:
 
 
 @pytest.fixture
-def start_worker(transactional_db, settings, redis_client, ses_sandbox, tmp_path) -> Iterator[Callable]:
+def start_worker(
+    transactional_db, settings, redis_client, ses_sandbox, tmp_path
+) -> Iterator[Callable]:
     """Start real ``celery -A project worker`` processes against the test DB, Redis and sandbox.
 
     Each is its own process group, killed (SIGKILL) at teardown, before the tables are flushed.
     """
     procs: list[subprocess.Popen] = []
 
-    def start(*, concurrency: int = 2, beat: bool = False, env: dict | None = None) -> subprocess.Popen:
+    def start(
+        *, concurrency: int = 2, beat: bool = False, env: dict | None = None
+    ) -> subprocess.Popen:
         full_env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "project.settings.test",
@@ -85,14 +90,36 @@ def start_worker(transactional_db, settings, redis_client, ses_sandbox, tmp_path
             "MAILROOM_MAX_SEND_RATE": "1000",
             **(env or {}),
         }
-        cmd = [sys.executable, "-m", "celery", "-A", "project", "worker", "-Q", WORKER_QUEUES,
-               "--concurrency", str(concurrency), "--without-gossip", "--without-mingle",
-               "--without-heartbeat", "-l", "warning", "-n", f"test{len(procs)}@%h"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "project",
+            "worker",
+            "-Q",
+            WORKER_QUEUES,
+            "--concurrency",
+            str(concurrency),
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-l",
+            "warning",
+            "-n",
+            f"test{len(procs)}@%h",
+        ]
         if beat:
             cmd += ["-B", "-s", str(tmp_path / f"beat{len(procs)}")]
         log = open(tmp_path / f"worker{len(procs)}.log", "wb")  # noqa: SIM115 (closed at teardown)
-        proc = subprocess.Popen(cmd, env=full_env, cwd=BASE_DIR, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            cmd,
+            env=full_env,
+            cwd=BASE_DIR,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         proc.log = log  # type: ignore[attr-defined]
         procs.append(proc)
         return proc

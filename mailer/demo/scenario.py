@@ -28,17 +28,23 @@ class Round:
         rows = Delivery.objects.filter(email_id__in=self.email_ids)
         states = dict(rows.values_list("state").annotate(n=Count("email_id")))
         dropped = sum(len(d) for d in rows.values_list("dropped", flat=True))
-        return {"queued": len(self.email_ids), "sent": states.get("sent", 0),
-                "suppressed": states.get("suppressed", 0), "failed": states.get("failed", 0),
-                "recipients dropped": dropped}
+        return {
+            "queued": len(self.email_ids),
+            "sent": states.get("sent", 0),
+            "suppressed": states.get("suppressed", 0),
+            "failed": states.get("failed", 0),
+            "recipients dropped": dropped,
+        }
 
 
 def simulator_addresses(successes: int) -> list[str]:
     """The mailbox simulator's outcomes, each with a +label so every address is distinct."""
-    return ([f"success+{i}@{SIM}" for i in range(1, successes + 1)]
-            + [f"bounce+{i}@{SIM}" for i in (1, 2, 3)]
-            + [f"complaint+{i}@{SIM}" for i in (1, 2)]
-            + [f"ooto@{SIM}", f"suppressionlist@{SIM}"])
+    return (
+        [f"success+{i}@{SIM}" for i in range(1, successes + 1)]
+        + [f"bounce+{i}@{SIM}" for i in (1, 2, 3)]
+        + [f"complaint+{i}@{SIM}" for i in (1, 2)]
+        + [f"ooto@{SIM}", f"suppressionlist@{SIM}"]
+    )
 
 
 def queue_round(name: str, addresses: list[str]) -> Round:
@@ -46,9 +52,14 @@ def queue_round(name: str, addresses: list[str]) -> Round:
     before = Email.objects.order_by("-id").values_list("id", flat=True).first() or 0
     for address in addresses:
         send_mail(f"[{name}] Hello", "A message from the Mailroom demo.", None, [address])
-    EmailMessage(f"[{name}] Team update", "To several people at once.", None,
-                 [f"success+team@{SIM}", f"Jane Bounce <bounce+team@{SIM}>"],
-                 cc=[f"success+cc@{SIM}"], bcc=[f"complaint+bcc@{SIM}"]).send()
+    EmailMessage(
+        f"[{name}] Team update",
+        "To several people at once.",
+        None,
+        [f"success+team@{SIM}", f"Jane Bounce <bounce+team@{SIM}>"],
+        cc=[f"success+cc@{SIM}"],
+        bcc=[f"complaint+bcc@{SIM}"],
+    ).send()
     ids = list(Email.objects.filter(id__gt=before).values_list("id", flat=True))
     return Round(name, ids)
 
@@ -77,16 +88,21 @@ def feedback_counts() -> dict[str, int]:
     """What came back through the webhook (bouncy's rows)."""
     from bouncy.models import Bounce, Complaint, Delivery, Notification
 
-    return {"notifications": Notification.objects.count(), "bounces": Bounce.objects.count(),
-            "complaints": Complaint.objects.count(), "deliveries": Delivery.objects.count()}
+    return {
+        "notifications": Notification.objects.count(),
+        "bounces": Bounce.objects.count(),
+        "complaints": Complaint.objects.count(),
+        "deliveries": Delivery.objects.count(),
+    }
 
 
 def wait_for_feedback(expected_bounces: int, expected_complaints: int, timeout: float = 20) -> dict:
     end = time.monotonic() + timeout
     while True:
         counts = feedback_counts()
-        enough = (counts["bounces"] >= expected_bounces
-                  and counts["complaints"] >= expected_complaints)
+        enough = (
+            counts["bounces"] >= expected_bounces and counts["complaints"] >= expected_complaints
+        )
         if enough or time.monotonic() > end:
             return counts
         time.sleep(0.25)

@@ -74,7 +74,9 @@ def ses_sandbox(port: int, rate: float, feedback_url: str):
     """The local SES endpoint with the mailbox simulator publishing to our webhook."""
     from mailer.sandbox import SESSandbox
 
-    box = SESSandbox(port=port, max_send_rate=rate, keep_raw=False, **_feedback_options(feedback_url))
+    box = SESSandbox(
+        port=port, max_send_rate=rate, keep_raw=False, **_feedback_options(feedback_url)
+    )
     box.start()
     try:
         yield box
@@ -96,12 +98,35 @@ def _feedback_options(feedback_url: str) -> dict:
 @contextmanager
 def worker(env: dict[str, str], log_path: Path):
     """One Celery worker process with embedded beat, stopped (SIGTERM, then SIGKILL) at the end."""
-    command = [sys.executable, "-m", "celery", "-A", "project", "worker", "-B", "-Q", WORKER_QUEUES,
-               "--concurrency", "1", "--without-gossip", "--without-mingle", "--without-heartbeat",
-               "-l", "warning", "-s", str(log_path.with_suffix(".beat"))]
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "project",
+        "worker",
+        "-B",
+        "-Q",
+        WORKER_QUEUES,
+        "--concurrency",
+        "1",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        "-l",
+        "warning",
+        "-s",
+        str(log_path.with_suffix(".beat")),
+    ]
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen(command, cwd=settings.BASE_DIR, env={**os.environ, **env},
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            command,
+            cwd=settings.BASE_DIR,
+            env={**os.environ, **env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         try:
             yield proc
         finally:

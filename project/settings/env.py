@@ -55,7 +55,9 @@ class Env:
         try:
             value = int(raw)
         except ValueError:
-            raise EnvError(name, f"is {raw!r}, not a whole number", f"set a number >= {minimum}") from None
+            raise EnvError(
+                name, f"is {raw!r}, not a whole number", f"set a number >= {minimum}"
+            ) from None
         if value < minimum:
             raise EnvError(name, f"is {value}, below the minimum", f"set a number >= {minimum}")
         return value
@@ -84,5 +86,7 @@ class Env:
         parts = urlsplit(raw)
         if parts.scheme not in schemes or not (parts.netloc or parts.path):
             allowed = ", ".join(f"{s}://" for s in schemes)
-            raise EnvError(name, f"is {raw!r}, not a valid URL", f"use a URL starting with {allowed}")
+            raise EnvError(
+                name, f"is {raw!r}, not a valid URL", f"use a URL starting with {allowed}"
+            )
         return raw

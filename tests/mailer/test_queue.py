@@ -26,15 +26,24 @@ def test_send_mail_queues_a_row_and_sends_nothing():
 
 
 def test_send_mass_mail_queues_each_message():
-    send_mass_mail([("A", "a", "f@example.com", ["a@example.com"]),
-                    ("B", "b", "f@example.com", ["b@example.com"])])
+    send_mass_mail(
+        [
+            ("A", "a", "f@example.com", ["a@example.com"]),
+            ("B", "b", "f@example.com", ["b@example.com"]),
+        ]
+    )
     assert sorted(Email.objects.values_list("subject", flat=True)) == ["A", "B"]
 
 
 def test_email_message_keeps_everything_it_was_given():
     message = EmailMultiAlternatives(
-        "Report", "text body", "Sender <s@example.com>", ["Ann <a@example.com>"],
-        cc=["c@example.com"], bcc=["b@example.com"], reply_to=["r@example.com"],
+        "Report",
+        "text body",
+        "Sender <s@example.com>",
+        ["Ann <a@example.com>"],
+        cc=["c@example.com"],
+        bcc=["b@example.com"],
+        reply_to=["r@example.com"],
         headers={"X-Tag": "monthly"},
     )
     message.attach_alternative("<p>html body</p>", "text/html")
@@ -53,8 +62,12 @@ def test_queueing_returns_before_any_send():
 
 
 def queue_emails(count: int, priority: str = "medium") -> list[int]:
-    return [post_office_mail.send("to@example.com", "from@example.com", subject=f"m{i}",
-                                  message="x", priority=priority).id for i in range(count)]
+    return [
+        post_office_mail.send(
+            "to@example.com", "from@example.com", subject=f"m{i}", message="x", priority=priority
+        ).id
+        for i in range(count)
+    ]
 
 
 def test_claim_takes_high_priority_first_and_sets_a_lease():
@@ -101,7 +114,9 @@ def test_worker_dying_mid_send_is_flagged_as_possible_duplicate():
     Delivery.objects.update(lease_expires_at=timezone.now() - timedelta(seconds=1))
     again = queue.claim("transactional", 10, 300, "w2")
     assert again.reclaimed == [ids[0]]
-    assert list(Delivery.objects.filter(possible_duplicate=True).values_list("email_id", flat=True)) == [ids[0]]
+    assert list(
+        Delivery.objects.filter(possible_duplicate=True).values_list("email_id", flat=True)
+    ) == [ids[0]]
     assert Log.objects.get(email_id=ids[0]).exception_type == "LeaseExpired"
 
 
@@ -118,15 +133,20 @@ def test_record_sent_stores_the_ses_message_id():
     claim = queue.claim("transactional", 10, 300, "w1")
     queue.record_sent(email_id, claim.token, "ses-id-1", ["to@example.com"], [])
     delivery = Delivery.objects.get(email_id=email_id)
-    assert (delivery.state, delivery.ses_message_id, delivery.lease_token) == ("sent", "ses-id-1", None)
+    assert (delivery.state, delivery.ses_message_id, delivery.lease_token) == (
+        "sent",
+        "ses-id-1",
+        None,
+    )
     assert Email.objects.get(id=email_id).status == STATUS.sent
 
 
 def test_record_failed_keeps_the_error_on_the_row_and_in_the_log():
     [email_id] = queue_emails(1)
     claim = queue.claim("transactional", 10, 300, "w1")
-    queue.record_failed(email_id, claim.token, "MessageRejected: Email address is not verified.",
-                        "MessageRejected")
+    queue.record_failed(
+        email_id, claim.token, "MessageRejected: Email address is not verified.", "MessageRejected"
+    )
     assert Email.objects.get(id=email_id).status == STATUS.failed
     assert Delivery.objects.get(email_id=email_id).error.startswith("MessageRejected")
     assert Log.objects.get(email_id=email_id).exception_type == "MessageRejected"

@@ -13,8 +13,13 @@ from mailer.exceptions import (
 
 
 def message(**kwargs) -> EmailMessage:
-    fields = {"subject": "Hi", "body": "Body", "from_email": "from@example.com",
-              "to": ["to@example.com"], **kwargs}
+    fields = {
+        "subject": "Hi",
+        "body": "Body",
+        "from_email": "from@example.com",
+        "to": ["to@example.com"],
+        **kwargs,
+    }
     return EmailMessage(**fields)
 
 
@@ -22,7 +27,11 @@ def test_send_returns_the_ses_message_id_and_reaches_every_recipient(ses_sandbox
     result = ses.send(message(cc=["cc@example.com"], bcc=["bcc@example.com"]))
     [received] = ses_sandbox.messages()
     assert result.message_id == received["message_id"]
-    assert sorted(received["destinations"]) == ["bcc@example.com", "cc@example.com", "to@example.com"]
+    assert sorted(received["destinations"]) == [
+        "bcc@example.com",
+        "cc@example.com",
+        "to@example.com",
+    ]
     assert "bcc@example.com" not in received["raw"]  # bcc goes in Destinations, not headers
 
 

@@ -6,8 +6,10 @@ from django.core.exceptions import ImproperlyConfigured
 from project.settings.env import Env, EnvError
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("1", True), ("true", True), ("ON", True),
-                                               ("0", False), ("false", False), ("no", False)])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("1", True), ("true", True), ("ON", True), ("0", False), ("false", False), ("no", False)],
+)
 def test_bool_accepts_the_usual_spellings(raw, expected):
     assert Env({"DEBUG": raw}).bool("DEBUG", default=not expected) is expected
 
@@ -49,6 +51,8 @@ def test_list_splits_on_commas_and_trims():
 
 
 def test_url_requires_an_allowed_scheme():
-    with pytest.raises(EnvError, match=r"REDIS_URL is 'localhost:6379', not a valid URL: use a URL"):
+    with pytest.raises(
+        EnvError, match=r"REDIS_URL is 'localhost:6379', not a valid URL: use a URL"
+    ):
         Env({"REDIS_URL": "localhost:6379"}).url("REDIS_URL", None, schemes=("redis",))
     assert Env({}).url("REDIS_URL", "redis://x:1/0", schemes=("redis",)) == "redis://x:1/0"

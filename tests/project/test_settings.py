@@ -25,8 +25,14 @@ def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     for name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"):
         clean.pop(name, None)
     clean["DJANGO_SETTINGS_MODULE"] = "project.settings.base"
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, env={**clean, **env},
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_check_deploy_passes_with_production_variables():

@@ -22,10 +22,18 @@ class Command(BaseCommand):
     help = "Run the whole Mailroom loop locally: send, throttle, bounce back, suppress, send again."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--successes", type=int, default=20,
-                            help="How many success@ simulator messages in the first round.")
-        parser.add_argument("--rate", type=float, default=10.0,
-                            help="The sandbox's send rate, in recipients per second.")
+        parser.add_argument(
+            "--successes",
+            type=int,
+            default=20,
+            help="How many success@ simulator messages in the first round.",
+        )
+        parser.add_argument(
+            "--rate",
+            type=float,
+            default=10.0,
+            help="The sandbox's send rate, in recipients per second.",
+        )
 
     def handle(self, *args, **options) -> None:
         if os.environ.get(CHILD_FLAG):
@@ -39,7 +47,13 @@ class Command(BaseCommand):
         try:
             with stack.embedded_redis(workdir) as redis_url:
                 env = {**os.environ, **stack.child_env(workdir, redis_url, rate), CHILD_FLAG: "1"}
-                command = [sys.executable, "manage.py", "mailer_demo", "--successes", str(successes)]
+                command = [
+                    sys.executable,
+                    "manage.py",
+                    "mailer_demo",
+                    "--successes",
+                    str(successes),
+                ]
                 result = subprocess.run(command, cwd=settings.BASE_DIR, env=env, check=False)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -79,7 +93,11 @@ class Command(BaseCommand):
         self.say(f"  {'':<10}" + "".join(f"{n:>20}" for n in names) + f"{'seconds':>10}")
         for r in rounds:
             counts = r.counts()
-            self.say(f"  {r.name:<10}" + "".join(f"{counts[n]:>20}" for n in names) + f"{r.seconds:>10.1f}")
+            self.say(
+                f"  {r.name:<10}"
+                + "".join(f"{counts[n]:>20}" for n in names)
+                + f"{r.seconds:>10.1f}"
+            )
         self.say("  feedback: " + ", ".join(f"{k} {v}" for k, v in feedback.items()))
 
     def say(self, line: str) -> None:
