@@ -1,8 +1,20 @@
-"""Admin for Mailroom's delivery records (read-only: workers write them)."""
+"""Admin for Mailroom: deliveries (read-only), the suppression list and its audit, Email's drops."""
 
 from django.contrib import admin
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, path, reverse
+from django.utils.html import format_html, format_html_join
+from post_office.admin import EmailAdmin
+from post_office.models import Email
 
-from mailer.models import Delivery
+from mailer import admin_import, suppression_csv, suppression_list
+from mailer.addresses import address_or_none, domain_of
+from mailer.exceptions import InvalidAddress
+from mailer.feedback import SOURCE_PREFIX
+from mailer.forms import ManualUnsubscribeForm, RemovalForm
+from mailer.models import Delivery, SoftBounce, Unsubscribe, UnsubscribeRemoval
 
 
 @admin.register(Delivery)
@@ -18,3 +30,166 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written by Mailroom itself: viewable, never edited by hand."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Unsubscribe)
+class UnsubscribeAdmin(admin.ModelAdmin):
+    """The suppression list: filter, search (address or @domain), add, remove, export, import."""
+
+    list_display = ("address", "reason", "scope", "source_link", "created_at", "expires_at")
+    list_filter = ("reason", "scope", ("created_at", admin.DateFieldListFilter))
+    search_fields = ("address",)
+    search_help_text = "An address or part of one; @example.com finds a whole domain."
+    actions = ("remove_suppressions", "export_csv")
+    form = ManualUnsubscribeForm
+    change_list_template = "admin/mailer/unsubscribe/change_list.html"
+    show_full_result_count = False
+    list_per_page = 100
+
+    def get_fields(self, request: HttpRequest, obj=None) -> tuple[str, ...]:
+        if obj is None:
+            return ManualUnsubscribeForm.Meta.fields
+        return ("address", "reason", "scope", "source_link", "created_at", "expires_at", "note")
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> tuple[str, ...]:
+        return () if obj is None else ("address", "reason", "scope", "source_link", "created_at",
+                                       "expires_at")
+
+    def save_model(self, request: HttpRequest, obj: Unsubscribe, form, change: bool) -> None:
+        if not change:
+            obj.reason = Unsubscribe.Reason.MANUAL
+            obj.source = f"admin user {request.user.get_username()}"
+        super().save_model(request, obj, form, change)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # only the audited "remove" action lifts a suppression
+
+    def has_remove_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("mailer.delete_unsubscribe")
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
+        term = search_term.strip()
+        if term.startswith("@"):
+            return _by_domain(queryset, term), False
+        address = address_or_none(term) if "@" in term else None
+        if address:
+            return queryset.filter(address=address), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        response = super().changelist_view(request, extra_context)
+        if isinstance(response, TemplateResponse) and "cl" in (response.context_data or {}):
+            changelist = response.context_data["cl"]
+            response.context_data["reason_counts"] = reason_counts(changelist.queryset)
+        return response
+
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view(admin_import.ImportView.as_view(model_admin=self))
+        return [path("import/", view, name="mailer_unsubscribe_import"), *super().get_urls()]
+
+    @admin.display(description="source")
+    def source_link(self, obj: Unsubscribe) -> str:
+        return source_html(obj.source)
+
+    @admin.action(description="Remove from suppression (asks for a note)", permissions=["remove"])
+    def remove_suppressions(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        form = RemovalForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            removed = suppression_list.remove(queryset, form.cleaned_data["note"], request.user)
+            self.message_user(request, f"Removed {removed} suppressed addresses (audited).")
+            return None
+        return TemplateResponse(request, "admin/mailer/unsubscribe/remove.html", {
+            **self.admin_site.each_context(request),
+            "title": "Remove from the suppression list",
+            "opts": self.model._meta,
+            "form": form,
+            "count": queryset.count(),
+            "sample": queryset.order_by("address")[:50],
+            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            "select_across": request.POST.get("select_across", "0"),
+        })
+
+    @admin.action(description="Export selected as CSV", permissions=["view"])
+    def export_csv(self, request: HttpRequest, queryset: QuerySet) -> StreamingHttpResponse:
+        rows = queryset.order_by("address").iterator(chunk_size=2000)
+        response = StreamingHttpResponse(suppression_csv.export_rows(rows), content_type="text/csv")
+        response["Content-Disposition"] = 'attachment; filename="suppressed-addresses.csv"'
+        return response
+
+
+@admin.register(UnsubscribeRemoval)
+class UnsubscribeRemovalAdmin(ReadOnlyAdmin):
+    list_display = ("address", "reason", "scope", "removed_by_name", "removed_at", "note")
+    list_filter = ("reason", ("removed_at", admin.DateFieldListFilter))
+    search_fields = ("address", "removed_by_name", "note")
+
+
+@admin.register(SoftBounce)
+class SoftBounceAdmin(ReadOnlyAdmin):
+    list_display = ("address", "count", "first_at", "last_at")
+    search_fields = ("address",)
+
+
+admin.site.unregister(Email)
+
+
+@admin.register(Email)
+class MailroomEmailAdmin(EmailAdmin):
+    """post_office's Email admin, plus the recipients Mailroom dropped as suppressed, and why."""
+
+    list_filter = [*EmailAdmin.list_filter, "delivery__state"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        return [*super().get_readonly_fields(request, obj), "dropped_recipients"]
+
+    def get_fieldsets(self, request: HttpRequest, obj=None) -> list:
+        extra = ("Suppression", {"fields": ["dropped_recipients"]})
+        return [*super().get_fieldsets(request, obj), extra]
+
+    @admin.display(description="dropped recipients")
+    def dropped_recipients(self, email: Email) -> str:
+        rows = Delivery.objects.filter(email_id=email.pk)
+        dropped = rows.values_list("dropped", flat=True).first()
+        if not dropped:
+            return "None"
+        return format_html_join(", ", "{} ({})", ((d["address"], d["reason"]) for d in dropped))
+
+
+def reason_counts(queryset: QuerySet) -> list[dict]:
+    """Rows per reason in ``queryset`` (one GROUP BY), labelled, largest first."""
+    labels = dict(Unsubscribe.Reason.choices)
+    counts = queryset.order_by().values("reason").annotate(count=Count("pk"))
+    rows = [{"label": labels.get(c["reason"], c["reason"]), "count": c["count"]} for c in counts]
+    return sorted(rows, key=lambda row: -row["count"])
+
+
+def source_html(source: str) -> str:
+    """A link to the bouncy notification when the source names one, else the text."""
+    number = source.removeprefix(SOURCE_PREFIX).split(":", 1)[0]
+    if not (source.startswith(SOURCE_PREFIX) and number.isdigit()):
+        return source
+    try:
+        url = reverse("admin:bouncy_notification_change", args=[number])
+    except NoReverseMatch:
+        return source
+    return format_html('<a href="{}">{}</a>', url, source)
+
+
+def _by_domain(queryset: QuerySet, term: str) -> QuerySet:
+    try:
+        return queryset.filter(address__endswith=f"@{domain_of(term)}")
+    except InvalidAddress:
+        return queryset.none()

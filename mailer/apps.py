@@ -9,4 +9,4 @@ class MailerConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from mailer import checks, receivers  # noqa: F401  (registers checks and receivers)
+        from mailer import checks, feedback, receivers  # noqa: F401  (registers them)

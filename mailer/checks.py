@@ -5,6 +5,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.checks import Error, Warning, register
 
+from mailer.conf import get_suppression_settings
+from mailer.exceptions import MailerConfigurationError
+
 
 @register()
 def check_email_backend(app_configs, **kwargs) -> list:
@@ -29,5 +32,29 @@ def check_credentials(app_configs, **kwargs) -> list:
             hint="Set both in the environment (an IAM user allowed ses:SendRawEmail and "
             "ses:GetSendQuota; see docs/deploy.md).",
             id="mailer.E001",
+        )]
+    return []
+
+
+@register()
+def check_suppression_settings(app_configs, **kwargs) -> list:
+    """The soft-bounce limit, window and grace period (at most 30 days) must make sense."""
+    try:
+        get_suppression_settings()
+    except MailerConfigurationError as exc:
+        return [Error(str(exc), id="mailer.E010")]
+    return []
+
+
+@register(deploy=True)
+def check_unsubscribe_base_url(app_configs, **kwargs) -> list:
+    """Unsubscribe links need an absolute https base URL in production."""
+    url = getattr(settings, "MAILROOM_BASE_URL", None)
+    if not url or not url.startswith("https://"):
+        return [Error(
+            f"MAILROOM_BASE_URL is {url!r}: bulk mail needs https List-Unsubscribe links.",
+            hint="Set MAILROOM_BASE_URL to the site's public https URL, e.g. "
+            "https://mail.example.com.",
+            id="mailer.E011",
         )]
     return []

@@ -1,9 +1,13 @@
-"""Mailroom's records beside post_office's Email: one Delivery per email Mailroom has handled."""
+"""Mailroom's records beside post_office's Email: deliveries, suppressions and their audit."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from post_office.models import Email
+
+from mailer.lookups import AnyOf
 
 
 class Delivery(models.Model):
@@ -23,12 +27,16 @@ class Delivery(models.Model):
     email = models.OneToOneField(
         Email, primary_key=True, on_delete=models.CASCADE, related_name="delivery"
     )
-    state = models.CharField(max_length=12, choices=State.choices, default=State.QUEUED, db_index=True)
+    state = models.CharField(
+        max_length=12, choices=State.choices, default=State.QUEUED, db_index=True
+    )
     lease_token = models.UUIDField(null=True, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
     worker = models.CharField(max_length=200, blank=True)
     attempts = models.PositiveIntegerField(default=0, help_text="Times a worker claimed it.")
-    failures = models.PositiveIntegerField(default=0, help_text="Transient errors that spent a retry.")
+    failures = models.PositiveIntegerField(
+        default=0, help_text="Transient errors that spent a retry."
+    )
     throttles = models.PositiveIntegerField(default=0, help_text="Throttles (no retry spent).")
     ses_message_id = models.CharField(
         "SES MessageId", max_length=255, null=True, blank=True, unique=True
@@ -50,3 +58,85 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"email {self.email_id}: {self.state}"
+
+
+class Unsubscribe(models.Model):
+    """A suppressed address: mail to it is dropped at send time (all mail, or bulk mail only)."""
+
+    class Reason(models.TextChoices):
+        HARD_BOUNCE = "hard_bounce", "hard bounce"
+        COMPLAINT = "complaint", "complaint"
+        UNSUBSCRIBED = "unsubscribed", "unsubscribed"
+        SOFT_BOUNCE_LIMIT = "soft_bounce_limit", "soft bounce limit"
+        SES_SUPPRESSED = "ses_suppressed", "already suppressed at SES"
+        MANUAL = "manual", "manual"
+        IMPORTED = "imported", "imported"
+
+    class Scope(models.TextChoices):
+        ALL = "all", "all mail"
+        BULK = "bulk", "bulk mail only"
+
+    address = models.CharField(max_length=254, help_text="Normalised address.")
+    reason = models.CharField(max_length=20, choices=Reason.choices, db_index=True)
+    scope = models.CharField(max_length=4, choices=Scope.choices, default=Scope.ALL)
+    source = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="What caused it: a bouncy notification, an admin user, an import, a list.",
+    )
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="Empty: suppressed for good."
+    )
+
+    class Meta:
+        verbose_name = "suppressed address"
+        verbose_name_plural = "suppressed addresses"
+        # A constraint rather than unique=True: the same unique index, without the second
+        # (LIKE) index PostgreSQL would add for unique=True, which no query here uses.
+        constraints = [
+            models.UniqueConstraint(fields=["address"], name="mailer_unsubscribe_address"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.address} ({self.reason}, {self.scope})"
+
+
+Unsubscribe._meta.get_field("address").register_lookup(AnyOf)
+
+
+class UnsubscribeRemoval(models.Model):
+    """Audit record of a suppression an admin removed: what it was, who removed it, when, why."""
+
+    address = models.CharField(max_length=254, db_index=True)
+    reason = models.CharField(max_length=20, choices=Unsubscribe.Reason.choices)
+    scope = models.CharField(max_length=4, choices=Unsubscribe.Scope.choices)
+    source = models.CharField(max_length=500, blank=True)
+    suppressed_at = models.DateTimeField(help_text="When the removed suppression was created.")
+    note = models.TextField(help_text="Why it was removed.")
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    removed_by_name = models.CharField(max_length=150, help_text="Kept if the user is deleted.")
+    removed_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "suppression removal"
+
+    def __str__(self) -> str:
+        return f"{self.address} removed by {self.removed_by_name}"
+
+
+class SoftBounce(models.Model):
+    """The current run of transient bounces of one address (gone once it ends or suppresses)."""
+
+    address = models.CharField(max_length=254, unique=True)
+    count = models.PositiveIntegerField(default=0, help_text="Transient bounces in this run.")
+    first_at = models.DateTimeField(help_text="The run's first transient bounce.")
+    last_at = models.DateTimeField(help_text="The run's latest transient bounce.")
+    recent = models.JSONField(default=list, blank=True, help_text="Times of the latest bounces.")
+    source = models.CharField(max_length=500, blank=True, help_text="The latest bounce.")
+
+    def __str__(self) -> str:
+        return f"{self.address}: {self.count} transient bounces"

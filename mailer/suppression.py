@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from django.db.models import Q
+from django.utils import timezone
 from post_office.models import Email
+
+from mailer.addresses import lookup_key
+from mailer.lanes import BULK, lane_of
+from mailer.models import Unsubscribe
+
+Scope = Unsubscribe.Scope
 
 
 @dataclass(frozen=True)
@@ -22,6 +31,50 @@ class Decision:
         return [*self.to, *self.cc, *self.bcc]
 
 
-def filter_batch(emails: Sequence[Email]) -> dict[int, Decision]:
+@dataclass(frozen=True)
+class Rule:
+    """A live suppression of one address."""
+
+    reason: str
+    scope: str
+
+    def blocks(self, bulk: bool) -> bool:
+        return self.scope == Scope.ALL or bulk
+
+
+def filter_batch(emails: Sequence[Email], now: datetime | None = None) -> dict[int, Decision]:
     """Decide, for every email of a batch, which recipients survive the suppression list."""
-    return {e.id: Decision(list(e.to), list(e.cc), list(e.bcc)) for e in emails}
+    addresses = {r: lookup_key(r) for e in emails for r in (*e.to, *e.cc, *e.bcc)}
+    rules = lookup(addresses.values(), now or timezone.now())
+    return {email.id: decide(email, addresses, rules) for email in emails}
+
+
+def lookup(addresses: Iterable[str], now: datetime) -> dict[str, Rule]:
+    """The live suppressions among normalised ``addresses``: one query (none if no address)."""
+    wanted = set(addresses)
+    if not wanted:
+        return {}
+    live = Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+    matches = Unsubscribe.objects.filter(live, address__any_of=wanted)
+    rows = matches.values_list("address", "reason", "scope")
+    return {address: Rule(reason, scope) for address, reason, scope in rows}
+
+
+def decide(email: Email, addresses: Mapping[str, str], rules: Mapping[str, Rule]) -> Decision:
+    """Split one email's recipients into kept (display names intact) and dropped."""
+    bulk = lane_of(email.priority) == BULK
+    dropped: dict[str, str] = {}
+
+    def keep(recipients: Sequence[str]) -> list[str]:
+        kept = []
+        for recipient in recipients:
+            address = addresses[recipient]
+            rule = rules.get(address)
+            if rule and rule.blocks(bulk):
+                dropped.setdefault(address, rule.reason)
+            else:
+                kept.append(recipient)
+        return kept
+
+    to, cc, bcc = keep(email.to), keep(email.cc), keep(email.bcc)
+    return Decision(to, cc, bcc, [{"address": a, "reason": r} for a, r in dropped.items()])

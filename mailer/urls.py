@@ -1,4 +1,10 @@
 """Mailroom's public URLs under /mail/."""
 
+from django.urls import path
+
+from mailer.views import unsubscribe_view
+
 app_name = "mailer"
-urlpatterns: list = []
+urlpatterns = [
+    path("unsubscribe/<str:token>", unsubscribe_view, name="unsubscribe"),
+]
