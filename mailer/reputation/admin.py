@@ -1,0 +1,109 @@
+"""Admin: the dashboard (/admin/reputation/dashboard/), resuming with a note, the guard's log."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from mailer.reputation import actions, campaigns, dashboard, guard
+from mailer.reputation.exceptions import CampaignControlError, NotHeld
+from mailer.reputation.forms import ResumeForm
+from mailer.reputation.models import Dashboard, GuardEvent, RateSnapshot
+
+DASHBOARD_URL = "admin:reputation_dashboard_changelist"
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records the guard writes: viewable, never edited by hand."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(GuardEvent)
+class GuardEventAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "action", "actor_name", "reason", "note", "campaign_names")
+    list_filter = ("action",)
+    search_fields = ("reason", "note", "actor_name")
+
+    @admin.display(description="campaigns")
+    def campaign_names(self, obj: GuardEvent) -> str:
+        return obj.campaign_names
+
+
+@admin.register(RateSnapshot)
+class RateSnapshotAdmin(ReadOnlyAdmin):
+    list_display = ("taken_at", "stream", "campaign_name", "recipients", "hard_bounces",
+                    "complaints", "bounce_rate", "complaint_rate")
+    list_filter = ("stream",)
+    date_hierarchy = "taken_at"
+
+
+def paused_by_hold() -> dict[int, str]:
+    """Campaigns the current hold paused that are still paused (offered on resume)."""
+    event = guard.latest_account_event()
+    if event is None or event.action != GuardEvent.Action.HELD:
+        return {}
+    return campaigns.paused(c["id"] for c in event.campaigns)
+
+
+@admin.register(Dashboard)
+class DashboardAdmin(admin.ModelAdmin):
+    """No table: its changelist URL is the dashboard; staff only."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def get_urls(self) -> list:
+        wrap = self.admin_site.admin_view
+        return [
+            path("", wrap(self.dashboard_view), name="reputation_dashboard_changelist"),
+            path("resume/", wrap(require_POST(self.resume_view)), name="reputation_resume"),
+        ]
+
+    def dashboard_view(self, request: HttpRequest) -> HttpResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Reputation dashboard",
+            "opts": self.opts,
+            "data": dashboard.build(timezone.now()),
+            "form": ResumeForm(paused=paused_by_hold()),
+            "can_resume": request.user.has_perm(actions.RESUME_PERMISSION),
+        }
+        return TemplateResponse(request, "reputation/dashboard.html", context)
+
+    def resume_view(self, request: HttpRequest) -> HttpResponse:
+        form = ResumeForm(request.POST, paused=paused_by_hold())
+        if not form.is_valid():
+            messages.error(request, "Not resumed: " + "; ".join(
+                str(e) for errors in form.errors.values() for e in errors))
+            return HttpResponseRedirect(reverse(DASHBOARD_URL))
+        try:  # ResumeNotAllowed is a PermissionDenied: the admin answers 403
+            actions.resume(request.user, form.cleaned_data["note"], form.cleaned_data["campaigns"])
+        except (NotHeld, CampaignControlError) as exc:
+            messages.error(request, f"Not resumed: {exc}")
+        else:
+            messages.success(request, "Bulk mail resumed.")
+        return HttpResponseRedirect(reverse(DASHBOARD_URL))

@@ -1,0 +1,133 @@
+"""The dashboard: staff only, with the numbers, charts, rates and guard; resuming with a note."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from mailer.campaigns.models import Campaign
+from mailer.ratelimit import get_state
+from mailer.reputation import actions, guard, refresh
+from mailer.reputation.models import GuardEvent
+from mailer.reputation.rates import Counts
+from tests.mailer.reputation import records
+
+pytestmark = pytest.mark.django_db
+DASHBOARD, RESUME = "/admin/reputation/dashboard/", "/admin/reputation/dashboard/resume/"
+
+
+def client_for(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def staff_client() -> Client:
+    return client_for(User.objects.create_user("viewer", is_staff=True))
+
+
+@pytest.fixture(autouse=True)
+def stored_quota(redis_client) -> None:
+    """The quota a worker stores at start (so the page does not ask SES)."""
+    get_state().save_quota(
+        {"max_send_rate": 14.0, "max_24_hour_send": 50000.0, "sent_last_24_hours": 12500.0})
+
+
+def test_the_dashboard_shows_today_rates_queue_and_guard(admin_client):
+    news = records.campaign("news")
+    records.outcomes(records.send(6, recipients=2), hard=1, soft=1)
+    records.outcomes(records.send(2, campaign=news), complaints=1)
+    records.send(1, dropped=3)
+    refresh.run()
+    response = admin_client.get(DASHBOARD)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="today-sent">15<' in html
+    data = response.context["data"]
+    assert (data.today.sent, data.today.hard_bounces, data.today.soft_bounces,
+            data.today.complaints, data.today.suppressed) == (15, 1, 1, 1, 3)
+    assert len(data.days) == 30
+    assert "campaign news" in html and '<span class="rep-state-ok">ok</span>' in html
+    assert html.count('class="rep-chart"') == 2 and html.count('class="rep-gauge"') == 4
+    assert 'src="http' not in html and 'href="http' not in html  # nothing from a CDN
+    assert "Queued, bulk" in html and "12500 of 50000" in html and "/ 14 recipients/s" in html
+    assert "Resume bulk mail" not in html
+
+
+def test_a_held_guard_offers_resuming_with_a_note(admin_client):
+    actions.hold("bounce rate 9 %", Counts())
+    html = admin_client.get(DASHBOARD).content.decode()
+    assert '<span class="rep-state-held">held</span>' in html and "Resume bulk mail" in html
+    assert 'name="note"' in html
+
+
+def test_staff_without_permissions_see_it_but_cannot_resume(staff_client):
+    actions.hold("why", Counts())
+    response = staff_client.get(DASHBOARD)
+    assert response.status_code == 200
+    assert "Resuming needs the" in response.content.decode()
+    assert staff_client.post(RESUME, {"note": "fine"}).status_code == 403
+    assert not guard.bulk_allowed()
+
+
+def test_anonymous_users_are_sent_to_the_login_page(client):
+    response = client.get(DASHBOARD)
+    assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+    assert client.post(RESUME, {"note": "x"}).status_code == 302
+
+
+def test_users_who_are_not_staff_are_refused():
+    outsider = client_for(User.objects.create_user("outsider"))
+    response = outsider.get(DASHBOARD)
+    assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+
+
+def test_resume_with_a_note(admin_client, admin_user):
+    news = records.campaign("news")
+    actions.hold("bounce rate 9 %", Counts())
+    response = admin_client.post(RESUME, {"note": "Bad list removed.", "campaigns": [news.id]},
+                                 follow=True)
+    assert response.redirect_chain == [(DASHBOARD, 302)]
+    assert "Bulk mail resumed." in response.content.decode()
+    event = GuardEvent.objects.get(action=GuardEvent.Action.RESUMED)
+    assert (event.actor, event.note) == (admin_user, "Bad list removed.")
+    assert guard.bulk_allowed()
+    news.refresh_from_db()
+    assert news.status == Campaign.Status.SENDING
+
+
+def test_resume_without_a_note_changes_nothing(admin_client):
+    actions.hold("bounce rate 9 %", Counts())
+    response = admin_client.post(RESUME, {"note": "  "}, follow=True)
+    assert "Not resumed: Write what you checked" in response.content.decode() or (
+        "Not resumed: This field is required." in response.content.decode())
+    assert not guard.bulk_allowed()
+
+
+def test_resume_when_nothing_is_held(admin_client):
+    response = admin_client.post(RESUME, {"note": "just in case"}, follow=True)
+    assert "Not resumed: Bulk mail is not held" in response.content.decode()
+
+
+def test_resume_is_post_only(admin_client):
+    assert admin_client.get(RESUME).status_code == 405
+
+
+def test_every_admin_page_shows_the_banner_while_held(admin_client):
+    assert "reputation-banner" not in admin_client.get("/admin/").content.decode()
+    actions.hold("bounce rate 9 % >= pause threshold 4 %", Counts())
+    html = admin_client.get("/admin/").content.decode()
+    assert "Bulk mail is held by the reputation guard" in html
+    assert "bounce rate 9 % &gt;= pause threshold 4 %" in html and DASHBOARD in html
+
+
+def test_the_banner_warns_too(admin_client):
+    actions.warn("bounce rate 2.5 %", Counts())
+    html = admin_client.get("/admin/mailer/unsubscribe/").content.decode()
+    assert "Reputation warning" in html and "bounce rate 2.5 %" in html
+
+
+def test_the_admin_index_links_the_dashboard(staff_client):
+    assert DASHBOARD in staff_client.get("/admin/").content.decode()
