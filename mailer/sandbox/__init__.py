@@ -1,20 +1,29 @@
-"""An SES-compatible HTTP server (v1 Query + v2 JSON) for tests, benchmarks and the demo."""
+"""An SES-compatible HTTP server (v1 Query + v2 JSON), mailbox simulator and SNS feedback."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Self
 
+from .account import Account
+from .feedback import FeedbackConfig, FeedbackHub
 from .server import SandboxServer
 from .state import Limits, SandboxState
+from .topic import DEFAULT_TOPIC_ARN
 
-__all__ = ["SESSandbox"]
+__all__ = ["DEFAULT_TOPIC_ARN", "SESSandbox"]
 
 
 class SESSandbox:
-    """Start, inspect and stop an in-process SES sandbox."""
+    """Start, inspect and stop an in-process SES sandbox.
+
+    Mail to the mailbox simulator is answered with SNS messages POSTed to `feedback_url`,
+    signed with a certificate the sandbox serves itself. `production_access`,
+    `verified_identities` (None: all), `notification_topics` and `access_keys` (None: any)
+    shape what the account reports to `ses_check`.
+    """
 
     def __init__(
         self,
@@ -25,11 +34,29 @@ class SESSandbox:
         reported_max_send_rate: float | None = None,
         keep_raw: bool = True,
         on_accept: Callable[[dict], None] | None = None,
+        *,
+        feedback_url: str | None = None,
+        topic_arn: str = DEFAULT_TOPIC_ARN,
+        signature_version: str = "2",
+        feedback_delay: float = 0.2,
+        feedback_retries: int = 3,
+        feedback_retry_delay: float = 1.0,
+        production_access: bool = True,
+        verified_identities: Iterable[str] | None = None,
+        notification_topics: bool = True,
+        access_keys: Iterable[str] | None = None,
     ) -> None:
         self.host = host
         self.port = port
         limits = Limits(max_send_rate, max_24h_send, reported_max_send_rate)
-        self.state = SandboxState(limits, keep_raw=keep_raw, on_accept=on_accept)
+        config = FeedbackConfig(
+            feedback_url, topic_arn, signature_version,
+            feedback_delay, feedback_retries, feedback_retry_delay,
+        )  # fmt: skip
+        topic = topic_arn if notification_topics else None
+        account = Account.build(production_access, verified_identities, topic, access_keys)
+        self.feedback = FeedbackHub(config)
+        self.state = SandboxState(limits, keep_raw, on_accept, account, self.feedback)
         self._server: SandboxServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -39,6 +66,7 @@ class SESSandbox:
             raise RuntimeError("SESSandbox already started")
         self._server = SandboxServer((self.host, self.port), self.state)
         self.port = self._server.server_address[1]
+        self.feedback.start(self.url)
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -53,6 +81,7 @@ class SESSandbox:
         server, self._server = self._server, None
         if server is None:
             return
+        self.feedback.stop()
         server.shutdown()
         server.server_close()
         server.close_connections()
@@ -75,8 +104,46 @@ class SESSandbox:
         return self.state.stats()
 
     def reset(self) -> None:
-        """Forget messages, counters, limit history and queued faults."""
+        """Forget messages, counters, limit history, queued faults and the feedback log."""
         self.state.reset()
+
+    @property
+    def topic_arn(self) -> str:
+        """The SNS topic the feedback is published on."""
+        return self.feedback.topic.arn
+
+    @property
+    def cert_host(self) -> str:
+        """host:port serving the signing certificate (for BOUNCY_DEV_CERT_HOSTS)."""
+        return f"{self.host}:{self.port}"
+
+    def environment(self) -> dict[str, str]:
+        """The environment variables that point Mailroom at this sandbox (with DEBUG on)."""
+        return {
+            "AWS_SES_ENDPOINT_URL": self.url,
+            "BOUNCY_DEV_CERT_HOSTS": self.cert_host,
+            "BOUNCY_TOPIC_ARN": self.topic_arn,
+        }
+
+    def notifications(self) -> list[dict]:
+        """The SNS messages published, oldest first, with each delivery attempt's answer."""
+        return self.feedback.log.entries()
+
+    def wait_for_feedback(self, timeout: float = 10.0) -> bool:
+        """Wait until every queued SNS message is delivered or given up; False on timeout."""
+        return self.feedback.drain(timeout)
+
+    def redeliver(self, sns_message_id: str) -> None:
+        """POST a published SNS message again, unchanged (SNS delivers at least once)."""
+        self.feedback.redeliver(sns_message_id)
+
+    def send_subscription_confirmation(self) -> dict:
+        """POST a SubscriptionConfirmation; the subscription is pending until it is confirmed."""
+        return self.feedback.request_confirmation()
+
+    def certificate_pem(self) -> bytes:
+        """The PEM certificate the sandbox signs with (made on first use)."""
+        return self.feedback.signer().pem
 
     def add_fault(self, code: str, count: int = 1, match: str | None = None) -> None:
         """Answer the next `count` sends (with a recipient containing `match`) with `code`."""

@@ -43,6 +43,9 @@ _TABLE = (
           "The request processing has failed because of an unknown error, exception or failure."),
     Fault("InvalidParameterValue", "rejected", 400, "Sender", "InvalidParameterValue",
           400, "BadRequestException", "{detail}"),
+    Fault("InvalidClientTokenId", "rejected", 403, "Sender", "InvalidClientTokenId",
+          403, "UnrecognizedClientException",
+          "The security token included in the request is invalid."),
     Fault("UnknownOperation", "rejected", 400, "Sender", "InvalidAction",
           404, "UnknownOperationException", "The action or operation {detail} is not valid."),
 )  # fmt: skip

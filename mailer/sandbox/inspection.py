@@ -1,4 +1,4 @@
-"""The /_sandbox/ endpoints: what the sandbox received, its counters, reset and faults."""
+"""The /_sandbox/ endpoints: what the sandbox received and published, counters, reset, faults."""
 
 from __future__ import annotations
 
@@ -18,9 +18,17 @@ def handle(state: SandboxState, request: Request) -> Response:
     """Answer one inspection request."""
     route = (request.method, request.path.removeprefix(PREFIX).rstrip("/"))
     if route == ("GET", ""):
-        return Response(200, page(state.messages(PAGE_SIZE)).encode(), "text/html; charset=utf-8")
+        published = state.feedback.log.entries(PAGE_SIZE)
+        html = page(state.messages(PAGE_SIZE)) + feedback_page(published)
+        return Response(200, html.encode(), "text/html; charset=utf-8")
     if route == ("GET", "/messages"):
         return json_response(state.messages(_last(request.query)))
+    if route == ("GET", "/notifications"):
+        return json_response(state.feedback.log.entries(_last(request.query)))
+    if route == ("GET", "/subscription"):
+        return json_response(state.feedback.topic.describe())
+    if route == ("POST", "/subscription-confirmation"):
+        return json_response(state.feedback.request_confirmation())
     if route == ("GET", "/stats"):
         return json_response(state.stats())
     if route == ("POST", "/reset"):
@@ -60,10 +68,36 @@ def page(messages: list[dict]) -> str:
     )
 
 
-def _row(record: dict) -> str:
-    when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(record["received_at"]))
+def feedback_page(entries: list[dict]) -> str:
+    """A small HTML table of the SNS messages published, newest first."""
+    rows = "".join(_feedback_row(entry) for entry in reversed(entries))
+    return (
+        f"<h2>Feedback: last {len(entries)} SNS messages published</h2>"
+        "<table><tr><th>Time</th><th>Type</th><th>Recipients</th><th>SES MessageId</th>"
+        f"<th>Webhook</th><th>Result</th></tr>{rows}</table>"
+    )
+
+
+def _feedback_row(entry: dict) -> str:
+    statuses = ", ".join(str(a["status"] or a["error"]) for a in entry["attempts"])
     cells = (
-        when,
+        _when(entry["created_at"]),
+        entry["kind"],
+        ", ".join(entry["recipients"]),
+        entry["ses_message_id"],
+        entry["url"] or "(no feedback URL)",
+        f"{entry['outcome']} ({statuses})" if statuses else entry["outcome"],
+    )
+    return "<tr>" + "".join(f"<td>{escape(str(cell))}</td>" for cell in cells) + "</tr>"
+
+
+def _when(moment: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(moment))
+
+
+def _row(record: dict) -> str:
+    cells = (
+        _when(record["received_at"]),
         record["source"],
         ", ".join(record["destinations"]),
         record["subject"],

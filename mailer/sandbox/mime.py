@@ -10,7 +10,8 @@ from email.utils import getaddresses
 
 _BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 _FOLD = re.compile(rb"\r?\n(?=[ \t])")
-_WANTED = frozenset({"from", "to", "cc", "bcc", "subject"})
+_CONFIG_HEADER = "x-ses-configuration-set"
+_WANTED = frozenset({"from", "to", "cc", "bcc", "subject", _CONFIG_HEADER})
 _NOT_PLAIN = frozenset('"<>()[]:;\\')
 
 
@@ -21,6 +22,7 @@ class HeaderSummary:
     sender: str | None
     recipients: list[str]
     subject: str
+    configuration_set: str | None = None
 
 
 def header_block(raw: bytes) -> bytes:
@@ -30,7 +32,7 @@ def header_block(raw: bytes) -> bytes:
 
 
 def headers_of(raw: bytes) -> dict[str, list[str]]:
-    """The unfolded From/To/Cc/Bcc/Subject header values, by lower-case name."""
+    """The unfolded From/To/Cc/Bcc/Subject/X-SES-Configuration-Set values, by lower-case name."""
     found: dict[str, list[str]] = {}
     for line in _FOLD.sub(b"", header_block(raw)).splitlines():
         name, colon, value = line.partition(b":")
@@ -38,6 +40,17 @@ def headers_of(raw: bytes) -> dict[str, list[str]]:
         if colon and key in _WANTED:
             found.setdefault(key, []).append(value.strip().decode("utf-8", "replace"))
     return found
+
+
+def header_fields(raw: bytes) -> list[tuple[str, str]]:
+    """Every header as (name, unfolded value), in order (for SES's `mail.headers`)."""
+    fields = []
+    for line in _FOLD.sub(b"", header_block(raw)).splitlines():
+        name, colon, value = line.partition(b":")
+        if colon and name.strip():
+            text = value.strip().decode("utf-8", "replace")
+            fields.append((name.strip().decode("latin-1"), text))
+    return fields
 
 
 def addresses(values: list[str]) -> list[str]:
@@ -48,12 +61,14 @@ def addresses(values: list[str]) -> list[str]:
 
 
 def summarize(raw: bytes) -> HeaderSummary:
-    """Sender (From), recipients (To, Cc, Bcc) and decoded Subject of a raw message."""
+    """Sender (From), recipients (To, Cc, Bcc), decoded Subject and configuration set header."""
     headers = headers_of(raw)
     recipients = addresses([v for name in ("to", "cc", "bcc") for v in headers.get(name, [])])
     senders = addresses(headers.get("from", [])[:1])
     subject = headers.get("subject", [None])[0]
-    return HeaderSummary(senders[0] if senders else None, recipients, decode_subject(subject))
+    config = headers.get(_CONFIG_HEADER, [None])[0]
+    sender = senders[0] if senders else None
+    return HeaderSummary(sender, recipients, decode_subject(subject), config or None)
 
 
 def decode_subject(value: str | None) -> str:

@@ -120,15 +120,40 @@ def _list_identities(state: SandboxState, params: Params, request: Request) -> s
     return f"<Identities>{listed}</Identities>"
 
 
+def verification_status(state: SandboxState, identity: str) -> str | None:
+    """Success for verified identities, Pending for ones only asked for, else None (unknown)."""
+    if state.account.is_verified(identity):
+        return "Success"
+    return "Pending" if identity in state.identities() else None
+
+
 def _get_identity_verification_attributes(
     state: SandboxState, params: Params, request: Request
 ) -> str:
-    entries = "".join(
-        f"<entry><key>{escape(identity)}</key><value>"
-        "<VerificationStatus>Success</VerificationStatus></value></entry>"
-        for identity in members(params, "Identities")
-    )
+    entries = ""
+    for identity in members(params, "Identities"):
+        status = verification_status(state, identity)
+        if status is not None:
+            entries += (
+                f"<entry><key>{escape(identity)}</key><value>"
+                f"<VerificationStatus>{status}</VerificationStatus></value></entry>"
+            )
     return f"<VerificationAttributes>{entries}</VerificationAttributes>"
+
+
+def _get_identity_notification_attributes(
+    state: SandboxState, params: Params, request: Request
+) -> str:
+    topics = state.account.notification_topics()
+    forwarding = "false" if topics else "true"
+    values = "".join(f"<{key}>{escape(arn)}</{key}>" for key, arn in topics.items())
+    entries = "".join(
+        f"<entry><key>{escape(identity)}</key><value><ForwardingEnabled>{forwarding}"
+        f"</ForwardingEnabled>{values}</value></entry>"
+        for identity in members(params, "Identities")
+        if verification_status(state, identity) is not None
+    )
+    return f"<NotificationAttributes>{entries}</NotificationAttributes>"
 
 
 ACTIONS: dict[str, Callable[[SandboxState, Params, Request], str]] = {
@@ -139,4 +164,5 @@ ACTIONS: dict[str, Callable[[SandboxState, Params, Request], str]] = {
     "VerifyEmailIdentity": _verify_email_identity,
     "ListIdentities": _list_identities,
     "GetIdentityVerificationAttributes": _get_identity_verification_attributes,
+    "GetIdentityNotificationAttributes": _get_identity_notification_attributes,
 }

@@ -1,12 +1,14 @@
-"""SES v2 REST JSON API: SendEmail and GetAccount, with v2's error shapes."""
+"""SES v2 REST JSON API: SendEmail, GetAccount, event destinations, with v2's error shapes."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import json
+import re
 import uuid
 from typing import Any
+from urllib.parse import unquote
 
 from .errors import SandboxError
 from .state import SandboxState
@@ -15,6 +17,7 @@ from .wire import Request, Response, json_response
 
 SEND = ("POST", "/v2/email/outbound-emails")
 ACCOUNT = ("GET", "/v2/email/account")
+EVENT_DESTINATIONS = re.compile(r"/v2/email/configuration-sets/([^/]+)/event-destinations")
 
 
 def handle(state: SandboxState, request: Request) -> Response:
@@ -26,6 +29,9 @@ def handle(state: SandboxState, request: Request) -> Response:
             return _ok({"MessageId": record["message_id"]})
         if route == ACCOUNT:
             return _ok(_account(state))
+        found = EVENT_DESTINATIONS.fullmatch(route[1])
+        if request.method == "GET" and found:
+            return _ok(_event_destinations(state, unquote(found.group(1))))
         raise SandboxError("UnknownOperation", detail=f"{request.method} {request.path}")
     except SandboxError as err:
         state.count_failure(err.fault.category)
@@ -97,11 +103,15 @@ def _decode(data: str) -> bytes:
         raise SandboxError("InvalidParameterValue", detail="Raw.Data is not base64.") from exc
 
 
+def _event_destinations(state: SandboxState, configuration_set: str) -> dict[str, Any]:
+    return {"EventDestinations": state.account.event_destinations(configuration_set)}
+
+
 def _account(state: SandboxState) -> dict[str, Any]:
     return {
         "DedicatedIpAutoWarmupEnabled": False,
         "EnforcementStatus": "HEALTHY",
-        "ProductionAccessEnabled": True,
+        "ProductionAccessEnabled": state.account.production_access,
         "SendQuota": state.quota(),
         "SendingEnabled": True,
         "SuppressionAttributes": {"SuppressedReasons": []},

@@ -1,4 +1,4 @@
-"""The HTTP server: keep-alive handler threads routing to v1, v2 or the inspection pages."""
+"""The HTTP server: keep-alive handler threads routing to SES v1/v2, SNS or the inspection pages."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import ModuleType
 from urllib.parse import urlsplit
 
-from . import inspection, protocol_v1, protocol_v2
+from . import inspection, protocol_v1, protocol_v2, sns_api
 from .errors import SandboxError
 from .state import SandboxState
 from .wire import Request, Response
@@ -46,12 +46,17 @@ def protocol_for(request: Request) -> ModuleType:
         return inspection
     if request.path.startswith("/v2/"):
         return protocol_v2
+    if sns_api.claims(request):
+        return sns_api
     return protocol_v1
 
 
 def route(state: SandboxState, request: Request) -> Response:
     """Answer a request; an unexpected exception becomes the protocol's InternalFailure."""
     protocol = protocol_for(request)
+    if protocol is not inspection and not state.account.knows_key(request.access_key):
+        state.count_failure("rejected")
+        return protocol.render_error(SandboxError("InvalidClientTokenId"))
     try:
         return protocol.handle(state, request)
     except Exception:

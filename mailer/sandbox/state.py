@@ -1,4 +1,4 @@
-"""Everything the sandbox remembers: accepted mail, counters, limits, queued faults."""
+"""Everything the sandbox remembers: accepted mail, counters, limits, faults, account, feedback."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .account import Account
 from .errors import Fault, SandboxError, lookup
+from .feedback import FeedbackConfig, FeedbackHub
 from .limits import SlidingSum, TokenBucket
 from .submission import Submission
 
@@ -54,17 +56,22 @@ class SandboxState:
         limits: Limits,
         keep_raw: bool = True,
         on_accept: Callable[[dict], None] | None = None,
+        account: Account | None = None,
+        feedback: FeedbackHub | None = None,
     ) -> None:
         self.limits = limits
         self.keep_raw = keep_raw
         self.on_accept = on_accept
+        self.account = account or Account()
+        self.feedback = feedback or FeedbackHub(FeedbackConfig())
         self._identities: dict[str, None] = {}
         self._lock = threading.Lock()
         self._bucket = TokenBucket(limits.max_send_rate, time.monotonic())
         self.reset()
 
     def reset(self) -> None:
-        """Forget messages, counters, limit history and queued faults (identities stay)."""
+        """Forget messages, counters, limit history, faults and feedback (identities stay)."""
+        self.feedback.log.clear()
         with self._lock:
             self._messages: list[dict] = []
             self._stats = dict.fromkeys(STAT_KEYS, 0)
@@ -82,6 +89,7 @@ class SandboxState:
             now = time.monotonic()
             self._check_limits(count, now)
             record = self._record(submission, raw, count, now)
+        self._simulate(record, submission)
         self._notify(record)
         return record
 
@@ -119,6 +127,12 @@ class SandboxState:
         self._second.add(now, count)
         return record
 
+    def _simulate(self, record: dict, submission: Submission) -> None:
+        try:
+            self.feedback.accept(record, submission)
+        except Exception:
+            log.exception("sandbox mailbox simulator failed for %s", record["message_id"])
+
     def _notify(self, record: dict) -> None:
         if self.on_accept is None:
             return
@@ -154,9 +168,10 @@ class SandboxState:
             return [dict(record) for record in chosen]
 
     def stats(self) -> dict[str, int]:
-        """Counters plus the most recipients accepted within any 1-second window."""
+        """Counters, the most recipients accepted within any 1-second window, feedback counts."""
         with self._lock:
-            return {**self._stats, "max_recipients_in_any_1s_window": self._second.peak}
+            counters = {**self._stats, "max_recipients_in_any_1s_window": self._second.peak}
+        return counters | self.feedback.log.counts()
 
     def quota(self) -> dict[str, float]:
         """Max24HourSend, MaxSendRate and SentLast24Hours as SES reports them."""

@@ -54,14 +54,13 @@ def from_raw(
     configuration_set: str | None,
     region: str,
 ) -> Submission:
-    """A raw send; recipients and sender default to the message headers."""
+    """A raw send; recipients, sender and configuration set default to the message headers."""
     summary = mime.summarize(raw)
     recipients = unique(destinations or summary.recipients)
     sender = source or summary.sender
     _require(sender, recipients)
-    return Submission(
-        api, sender or "", recipients, summary.subject, configuration_set, region, raw=raw
-    )
+    config = configuration_set or summary.configuration_set
+    return Submission(api, sender or "", recipients, summary.subject, config, region, raw=raw)
 
 
 def from_simple(

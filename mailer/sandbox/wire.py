@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from email.message import Message
 
 _REGION = re.compile(r"Credential=[^/,]+/\d+/([a-z0-9-]+)/")
+_ACCESS_KEY = re.compile(r"Credential=([^/,\s]+)/")
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,12 @@ class Request:
         """The region of the SigV4 credential scope (the signature itself is not checked)."""
         found = _REGION.search(self.headers.get("Authorization", ""))
         return found.group(1) if found else "us-east-1"
+
+    @property
+    def access_key(self) -> str:
+        """The access key ID of the SigV4 credential ("" when the request is not signed)."""
+        found = _ACCESS_KEY.search(self.headers.get("Authorization", ""))
+        return found.group(1) if found else ""
 
 
 @dataclass(frozen=True)

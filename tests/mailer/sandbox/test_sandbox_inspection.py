@@ -27,6 +27,10 @@ def test_messages_and_stats_endpoints(box, ses):
         "rejected": 0,
         "errors": 0,
         "max_recipients_in_any_1s_window": 3,
+        "notifications_published": 0,
+        "notifications_delivered": 0,
+        "notifications_failed": 0,
+        "notifications_pending": 0,
     }
 
 

@@ -1,0 +1,57 @@
+"""The SES mailbox simulator: which recipients produce which feedback (pure, no I/O)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DOMAIN = "simulator.amazonses.com"
+BOUNCE, COMPLAINT, DELIVERY = "Bounce", "Complaint", "Delivery"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """What SES does for one simulator mailbox."""
+
+    mailbox: str
+    kind: str
+    bounce_sub_type: str = ""
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "success": Scenario("success", DELIVERY),
+    "ooto": Scenario("ooto", DELIVERY),  # delivered; the auto-reply goes to the sender
+    "bounce": Scenario("bounce", BOUNCE, "General"),
+    "suppressionlist": Scenario("suppressionlist", BOUNCE, "OnAccountSuppressionList"),
+    "complaint": Scenario("complaint", COMPLAINT),
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One notification to produce: a scenario and the recipients it applies to."""
+
+    scenario: Scenario
+    recipients: tuple[str, ...]
+
+
+def scenario_for(address: str) -> Scenario | None:
+    """The scenario of a simulator address (`+label` and letter case ignored), else None."""
+    local, at, domain = address.strip().rpartition("@")
+    if not at or domain.lower() != DOMAIN:
+        return None
+    return SCENARIOS.get(local.split("+", 1)[0].lower())
+
+
+def mentions_simulator(recipients: list[str]) -> bool:
+    """A cheap test run on every accepted send."""
+    return any(DOMAIN in recipient.lower() for recipient in recipients)
+
+
+def outcomes(recipients: list[str]) -> list[Outcome]:
+    """One outcome per simulator mailbox used, with its recipients in the order given."""
+    grouped: dict[str, list[str]] = {}
+    for recipient in recipients:
+        found = scenario_for(recipient)
+        if found is not None:
+            grouped.setdefault(found.mailbox, []).append(recipient)
+    return [Outcome(SCENARIOS[name], tuple(addresses)) for name, addresses in grouped.items()]
