@@ -80,8 +80,8 @@ def wait_for_round(round_: Round, show: Callable[[str], None], timeout: float = 
 
 def progress_bar(done: int, total: int, elapsed: float, width: int = 30) -> str:
     filled = int(width * done / total) if total else width
-    rate = done / elapsed if elapsed > 0 else 0.0
-    return f"\r  [{'#' * filled}{'.' * (width - filled)}] {done}/{total} done  {rate:5.1f} msg/s"
+    rate = f"{done / elapsed:5.1f} msg/s" if elapsed >= 1 else ""
+    return f"\r  [{'#' * filled}{'.' * (width - filled)}] {done}/{total} done  {rate}"
 
 
 def feedback_counts() -> dict[str, int]:

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ class Stack:
     webhook_url: str
     sandbox: object
     worker: subprocess.Popen
+    rate: float
 
 
 def free_port() -> int:
@@ -177,4 +179,17 @@ def running_stack(workdir: Path):
         webhook_url = stack.enter_context(webhook_server(web_port))
         box = stack.enter_context(ses_sandbox(ses_port, rate, webhook_url))
         proc = stack.enter_context(worker(dict(os.environ), workdir / "worker.log"))
-        yield Stack(os.environ["REDIS_URL"], ses_url, webhook_url, box, proc)
+        yield Stack(os.environ["REDIS_URL"], ses_url, webhook_url, box, proc, rate)
+
+
+def wait_for_worker(proc: subprocess.Popen, timeout: float = 30) -> None:
+    """Block until the worker answers a ping, so the send rate shown is the worker's own."""
+    from project.celery import app
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise RuntimeError("The Celery worker exited; see worker.log in the demo folder.")
+        if app.control.ping(timeout=0.5):
+            return
+    raise RuntimeError("The Celery worker did not start in time.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from email.utils import parseaddr
 
 DOMAIN = "simulator.amazonses.com"
 BOUNCE, COMPLAINT, DELIVERY = "Bounce", "Complaint", "Delivery"
@@ -34,9 +35,14 @@ class Outcome:
     recipients: tuple[str, ...]
 
 
+def bare(recipient: str) -> str:
+    """The address alone, as SES reports it ("Jane <jane@x>" -> "jane@x")."""
+    return parseaddr(recipient)[1] or recipient.strip()
+
+
 def scenario_for(address: str) -> Scenario | None:
     """The scenario of a simulator address (`+label` and letter case ignored), else None."""
-    local, at, domain = address.strip().rpartition("@")
+    local, at, domain = bare(address).rpartition("@")
     if not at or domain.lower() != DOMAIN:
         return None
     return SCENARIOS.get(local.split("+", 1)[0].lower())
@@ -53,5 +59,5 @@ def outcomes(recipients: list[str]) -> list[Outcome]:
     for recipient in recipients:
         found = scenario_for(recipient)
         if found is not None:
-            grouped.setdefault(found.mailbox, []).append(recipient)
+            grouped.setdefault(found.mailbox, []).append(bare(recipient))
     return [Outcome(SCENARIOS[name], tuple(addresses)) for name, addresses in grouped.items()]

@@ -20,6 +20,8 @@ CHILD_FLAG = "MAILROOM_DEMO_CHILD"
 
 class Command(BaseCommand):
     help = "Run the whole Mailroom loop locally: send, throttle, bounce back, suppress, send again."
+    # The launcher has no topic or sandbox configured yet; the demo process sets both itself.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser) -> None:
         parser.add_argument(
@@ -65,7 +67,9 @@ class Command(BaseCommand):
         workdir = Path(settings.DATABASES["default"]["NAME"]).parent
         self.say("Mailroom demo: SQLite, embedded Redis, the local SES sandbox, one Celery worker.")
         with stack.running_stack(workdir) as running:
-            self.say(f"  SES sandbox {running.ses_url}   webhook {running.webhook_url}\n")
+            self.say(f"  SES sandbox {running.ses_url}   webhook {running.webhook_url}")
+            stack.wait_for_worker(running.worker)
+            self.say(f"  worker ready; the sandbox enforces {running.rate:g} recipients/s\n")
             first = self.round("Round 1", scenario.simulator_addresses(successes))
             self.say("\nWaiting for SES feedback through the SNS webhook ...")
             feedback = scenario.wait_for_feedback(expected_bounces=4, expected_complaints=3)
@@ -89,16 +93,13 @@ class Command(BaseCommand):
 
     def summary(self, rounds: list[scenario.Round], feedback: dict[str, int]) -> None:
         self.say("\nSummary")
-        names = list(rounds[0].counts())
-        self.say(f"  {'':<10}" + "".join(f"{n:>20}" for n in names) + f"{'seconds':>10}")
+        names = [*rounds[0].counts(), "seconds"]
+        self.say(f"  {'':<8}" + "".join(f"{n:>{len(n) + 2}}" for n in names))
         for r in rounds:
-            counts = r.counts()
-            self.say(
-                f"  {r.name:<10}"
-                + "".join(f"{counts[n]:>20}" for n in names)
-                + f"{r.seconds:>10.1f}"
-            )
-        self.say("  feedback: " + ", ".join(f"{k} {v}" for k, v in feedback.items()))
+            row = {**r.counts(), "seconds": f"{r.seconds:.1f}"}
+            self.say(f"  {r.name:<8}" + "".join(f"{row[n]:>{len(n) + 2}}" for n in names))
+        self.say("  feedback received: " + ", ".join(f"{k} {v}" for k, v in feedback.items()))
+        self.say("Everything the demo started has stopped.")
 
     def say(self, line: str) -> None:
         self.stdout.write(line)

@@ -1,0 +1,45 @@
+"""The README's demo, shortened: the whole loop on embedded defaults, checked from its summary."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+
+def run_demo() -> str:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_", "AWS_", "BOUNCY_", "MAILROOM_"))
+    }
+    env["DEBUG"] = "1"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "mailer_demo", "--successes", "3", "--rate", "40"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    return result.stdout
+
+
+def summary_row(output: str, name: str) -> list[str]:
+    table = output.split("\nSummary\n", 1)[1]
+    line = next(ln for ln in table.splitlines() if ln.strip().startswith(name))
+    return re.split(r"\s+", line.strip())[2:]
+
+
+def test_demo_sends_receives_feedback_and_drops_suppressed_recipients():
+    output = run_demo()
+    # queued, sent, suppressed, failed, recipients dropped (then seconds)
+    assert summary_row(output, "Round 1")[:5] == ["11", "11", "0", "0", "0"]
+    assert summary_row(output, "Round 2")[:5] == ["11", "5", "6", "0", "8"]
+    assert "bounce+team@simulator.amazonses.com           hard_bounce" in output
+    assert "suppressionlist@simulator.amazonses.com       ses_suppressed" in output
+    assert "feedback received: notifications" in output
