@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings as django_settings
+
+from mailer.exceptions import MailerConfigurationError
+
+FALLBACK_SEND_RATE = 1.0  # recipients/s: SES's sandbox-account rate, safe for any account
 
 
 @dataclass(frozen=True)
@@ -19,11 +24,22 @@ class MailerSettings:
     max_retries: int
     redis_url: str
     configuration_set: str | None
+    transactional_share: float
+    quota_pause_seconds: float
+
+    def send_rate(self, ses_rate: float | None) -> float:
+        """Recipients/s for the limiter: the override, else SES's MaxSendRate, else 1/s; scaled."""
+        return (self.max_send_rate or ses_rate or FALLBACK_SEND_RATE) * self.rate_headroom
 
 
 def get_settings() -> MailerSettings:
     """Read the settings now (cheap; tests override them with ``override_settings``)."""
     s = django_settings
+    share = getattr(s, "MAILROOM_TRANSACTIONAL_SHARE", 0.2)
+    if not 0 <= share < 1:
+        raise MailerConfigurationError(
+            f"MAILROOM_TRANSACTIONAL_SHARE is {share}: set a fraction from 0 up to (not incl.) 1."
+        )
     return MailerSettings(
         max_send_rate=getattr(s, "MAILROOM_MAX_SEND_RATE", None),
         rate_headroom=getattr(s, "MAILROOM_RATE_HEADROOM", 1.0),
@@ -33,4 +49,50 @@ def get_settings() -> MailerSettings:
         max_retries=getattr(s, "MAILROOM_MAX_RETRIES", 3),
         redis_url=getattr(s, "REDIS_URL", "redis://127.0.0.1:6379/0"),
         configuration_set=getattr(s, "AWS_SES_CONFIGURATION_SET", None),
+        transactional_share=share,
+        quota_pause_seconds=getattr(s, "MAILROOM_QUOTA_PAUSE_SECONDS", 600.0),
     )
+
+
+@dataclass(frozen=True)
+class SuppressionSettings:
+    """The suppression settings: unsubscribe links and the soft-bounce rule."""
+
+    base_url: str | None
+    unsubscribe_mailto: str | None
+    soft_bounce_limit: int
+    soft_bounce_window: timedelta
+    soft_bounce_grace: timedelta
+
+
+MAX_GRACE_DAYS = 30
+
+
+def get_suppression_settings() -> SuppressionSettings:
+    """Read and check the suppression settings now; a wrong one raises, naming the setting."""
+    s = django_settings
+    limit = getattr(s, "MAILROOM_SOFT_BOUNCE_LIMIT", 3)
+    window = getattr(s, "MAILROOM_SOFT_BOUNCE_WINDOW_DAYS", 7)
+    grace = getattr(s, "MAILROOM_SOFT_BOUNCE_GRACE_DAYS", 14)
+    _check_soft_bounce(limit, window, grace)
+    return SuppressionSettings(
+        base_url=getattr(s, "MAILROOM_BASE_URL", None),
+        unsubscribe_mailto=getattr(s, "MAILROOM_UNSUBSCRIBE_MAILTO", None),
+        soft_bounce_limit=limit,
+        soft_bounce_window=timedelta(days=window),
+        soft_bounce_grace=timedelta(days=grace),
+    )
+
+
+def _check_soft_bounce(limit: int, window: int, grace: int) -> None:
+    if not 1 <= grace <= MAX_GRACE_DAYS:
+        raise MailerConfigurationError(
+            f"MAILROOM_SOFT_BOUNCE_GRACE_DAYS is {grace}: set 1 to {MAX_GRACE_DAYS} days."
+        )
+    if not 1 <= window <= grace:
+        raise MailerConfigurationError(
+            f"MAILROOM_SOFT_BOUNCE_WINDOW_DAYS is {window}: set 1 to "
+            f"MAILROOM_SOFT_BOUNCE_GRACE_DAYS ({grace}) days."
+        )
+    if limit < 1:
+        raise MailerConfigurationError(f"MAILROOM_SOFT_BOUNCE_LIMIT is {limit}: set 1 or more.")

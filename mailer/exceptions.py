@@ -1,8 +1,8 @@
-"""Mailroom's exception classes: one root, SES outcomes, configuration errors."""
+"""Mailroom's exception classes: one root, SES outcomes, configuration and suppression errors."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import BadRequest, ImproperlyConfigured, ValidationError
 
 
 class MailerError(Exception):
@@ -35,3 +35,19 @@ class SESDailyQuotaExceeded(SESTransientError):
 
 class SESPermanentError(SESError):
     """SES refused this message for good (MessageRejected, bad address, unverified sender)."""
+
+
+class InvalidAddress(MailerError, ValidationError):
+    """An email address that cannot be normalised (the message says which and why)."""
+
+
+class InvalidUnsubscribeToken(MailerError, BadRequest):
+    """An unsubscribe token that is malformed, truncated or not signed by this site."""
+
+
+class SuppressionImportError(MailerError, ValidationError):
+    """A CSV import with bad rows; ``messages`` has one line per problem and nothing was saved."""
+
+
+class RateLimiterUnavailable(MailerError):
+    """Redis, which holds the shared rate limit, cannot be reached: nothing may be sent."""

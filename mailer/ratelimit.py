@@ -1,81 +1,222 @@
-"""The account-wide SES send-rate limiter, shared by every worker through Redis.
+"""The account-wide SES send-rate limit and its shared state, held in Redis for every worker.
 
-Interface used by ``mailer.sending``: ``get_limiter().wait(weight, lane=..., deadline=...)``
-blocks until ``weight`` recipients may be sent (False if that would pass ``deadline``), and
-``get_limiter().cool_down(seconds)`` after SES throttled us.
+``get_limiter().wait(weight, lane=..., deadline=...)`` blocks until ``weight`` recipients may
+be sent (False if not before ``deadline``, or while sending is paused); ``cool_down(seconds)``
+after SES throttled us. ``get_state()`` holds the pause, the last quota read and the counters.
 """
 
 from __future__ import annotations
 
+import random
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import redis
 
 from mailer.conf import get_settings
-from mailer.lanes import Lane
+from mailer.exceptions import RateLimiterUnavailable
+from mailer.lanes import BULK, TRANSACTIONAL, Lane
 
-# GCRA with reservations, in one Lua script so the read-modify-write is atomic across dynos.
-# No library fits: Celery's rate_limit is per worker and counts tasks; limits/redis-cell count
-# requests, not a weight per call, and none reserve a future slot (which keeps workers FIFO).
+# Why no library: Celery's rate_limit is per worker process and counts tasks; django-ses's
+# throttle is per process and counts messages; limits / redis-cell / pyrate-limiter answer
+# "allowed now?" for unit costs, but SES needs a weight per call (recipients), even pacing with
+# a slot booked a little ahead (so waiting workers neither spin nor burst), two lanes sharing
+# one account rate, and Redis's own clock so the dynos' clocks do not matter.
+#
+# GCRA with reservations: TAT (the theoretical arrival time) is when the account's next
+# recipient may go; a caller takes the slot at max(TAT, now) and pushes TAT by weight / rate,
+# so sends are spaced evenly, never in a burst. A slot is booked at most a short horizon
+# ahead (else: retry later), so however many threads and dynos wait, a stalled process can
+# only bunch that much, and the bulk horizon is the shorter one: transactional mail never
+# queues behind bulk bookings. Bulk is also held to its own TAT at (1 - share) * rate while
+# transactional mail was booked within the idle window. A slot left unused (every sender
+# late) may still be taken up to a short catch-up time after it, so jitter costs no rate.
+# KEYS: tat, bulk tat, transactional busy until, stored rate, pause.
+# ARGV: lane, weight, max wait ms, rate, use the stored rate (1/0), share, idle ms, horizon ms,
+# catch-up ms.
+# Returns {status, ms}: 1 granted (sleep ms), 0 retry after ms, -1 not before the deadline,
+# -2 paused.
 _RESERVE = """
-local now_t = redis.call('TIME')
-local now = tonumber(now_t[1]) * 1000 + tonumber(now_t[2]) / 1000
-local rate = tonumber(redis.call('GET', KEYS[2]) or ARGV[1])
-local weight = tonumber(ARGV[2])
-local max_wait = tonumber(ARGV[3])
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tat < now then tat = now end
-local wait = tat - now
-if wait > max_wait then return {0, tostring(wait)} end
-local new_tat = tat + weight * 1000 / rate
-redis.call('SET', KEYS[1], tostring(new_tat), 'PX', math.ceil(new_tat - now) + 60000)
-return {1, tostring(wait)}
+if redis.call('EXISTS', KEYS[5]) == 1 then return {-2, '0'} end
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + tonumber(clock[2]) / 1000
+local rate = tonumber(ARGV[4])
+if ARGV[5] == '1' then rate = tonumber(redis.call('GET', KEYS[4])) or rate end
+local weight, max_wait, horizon = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[8])
+local bulk = ARGV[1] == 'bulk'
+local start = math.max(tonumber(redis.call('GET', KEYS[1])) or 0, now - tonumber(ARGV[9]))
+local busy = now < (tonumber(redis.call('GET', KEYS[3])) or 0) + tonumber(ARGV[7])
+if bulk and busy then start = math.max(start, tonumber(redis.call('GET', KEYS[2])) or 0) end
+local wait = start - now
+if wait > max_wait then return {-1, string.format('%.3f', wait)} end
+if wait > horizon then return {0, string.format('%.3f', wait - horizon)} end
+local function put(key, at)
+  redis.call('SET', key, string.format('%.3f', at), 'PX', math.ceil(at - now) + 60000)
+end
+local tat = start + weight * 1000 / rate
+put(KEYS[1], tat)
+if bulk then put(KEYS[2], start + weight * 1000 / (rate * (1 - tonumber(ARGV[6]))))
+else put(KEYS[3], tat) end
+return {1, string.format('%.3f', math.max(wait, 0))}
 """
 
-TAT_KEY = "mailroom:ratelimit:tat"
-RATE_KEY = "mailroom:ratelimit:rate"
+# Push TAT ``ms`` past max(TAT, now): a gap after the slots already granted. Once per ``ms``
+# window, so a volley of throttled sends cools down once. KEYS: tat, cooling. ARGV: ms.
+_COOL_DOWN = """
+if not redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[1]) then return 0 end
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + tonumber(clock[2]) / 1000
+local tat = math.max(tonumber(redis.call('GET', KEYS[1])) or 0, now) + tonumber(ARGV[1])
+redis.call('SET', KEYS[1], string.format('%.3f', tat), 'PX', math.ceil(tat - now) + 60000)
+return 1
+"""
+
+PREFIX = "mailroom:ratelimit:"
+TAT_KEY, BULK_TAT_KEY = PREFIX + "tat", PREFIX + "bulk_tat"
+BUSY_KEY, COOLING_KEY = PREFIX + "transactional_until", PREFIX + "cooling"
+RATE_KEY, PAUSE_KEY = PREFIX + "rate", PREFIX + "pause"
+QUOTA_KEY, COUNTERS_KEY = PREFIX + "quota", PREFIX + "counters"
+GRANTED, RETRY, TOO_LATE, PAUSED = 1, 0, -1, -2
+# Bulk may use the transactional share only when no transactional slot was taken this long ago.
+TRANSACTIONAL_IDLE_SECONDS = 1.0
+# How far ahead a sender may book its slot. Bulk's is the most a transactional email waits
+# for bulk; transactional's bounds what one stalled process can send late at once.
+HORIZON_SECONDS: dict[Lane, float] = {TRANSACTIONAL: 0.25, BULK: 0.1}
+# A slot nobody took (every sender late, busy or stalled) may still be used this long after.
+CATCH_UP_SECONDS = 0.1
+
+
+@contextmanager
+def _redis_errors() -> Iterator[None]:
+    try:
+        yield
+    except redis.RedisError as exc:
+        raise RateLimiterUnavailable(f"Redis (the shared rate limit) is down: {exc}") from exc
 
 
 class RateLimiter:
-    """Paces sends evenly at the account rate, in recipients per second."""
+    """Paces sends evenly at the account rate, in recipients per second, for every worker."""
 
-    def __init__(self, client: redis.Redis, default_rate: float = 1.0) -> None:
+    def __init__(self, client: redis.Redis) -> None:
         self.client = client
-        self.default_rate = default_rate
         self._reserve = client.register_script(_RESERVE)
+        self._cool_down = client.register_script(_COOL_DOWN)
 
     def wait(self, weight: int, *, lane: Lane, deadline: float) -> bool:
-        """Block until ``weight`` recipients may go; False if not before ``deadline`` (epoch s)."""
-        max_wait = max(0.0, deadline - time.time())
-        granted, wait_ms = self._reserve(
-            keys=[TAT_KEY, RATE_KEY], args=[self.default_rate, max(weight, 1), max_wait * 1000]
-        )
-        if not int(granted):
-            return False
-        time.sleep(float(wait_ms) / 1000)
-        return True
+        """Block until ``weight`` recipients may go; False if not before ``deadline`` (epoch s)
+        or while sending is paused. Raises RateLimiterUnavailable if Redis is down."""
+        while True:
+            status, ms = self._try(weight, lane, deadline)
+            if status == RETRY:
+                time.sleep(ms / 1000 + random.uniform(0, 0.01))
+                continue
+            if status == GRANTED:
+                time.sleep(ms / 1000)
+            return status == GRANTED
 
-    def cool_down(self, seconds: float) -> None:
-        """Push the next free slot ``seconds`` into the future (SES said we were too fast)."""
-        now = time.time() * 1000
-        self.client.set(TAT_KEY, str(now + seconds * 1000), px=int(seconds * 1000) + 60000)
+    def _try(self, weight: int, lane: Lane, deadline: float) -> tuple[int, float]:
+        conf = get_settings()
+        lane = BULK if lane == BULK else TRANSACTIONAL
+        max_wait_ms = max(0.0, deadline - time.time()) * 1000
+        args = [
+            lane, max(weight, 1), max_wait_ms,
+            conf.send_rate(None), 0 if conf.max_send_rate else 1, conf.transactional_share,
+            TRANSACTIONAL_IDLE_SECONDS * 1000, HORIZON_SECONDS[lane] * 1000,
+            CATCH_UP_SECONDS * 1000,
+        ]
+        keys = [TAT_KEY, BULK_TAT_KEY, BUSY_KEY, RATE_KEY, PAUSE_KEY]
+        with _redis_errors():
+            status, ms = self._reserve(keys=keys, args=args)
+        return int(status), float(ms)
 
-    def set_rate(self, rate: float) -> None:
-        self.client.set(RATE_KEY, str(rate))
+    def cool_down(self, seconds: float) -> bool:
+        """Leave ``seconds`` unused after the slots already granted (SES said we were too fast);
+        False if another sender cooled down within the last ``seconds``."""
+        with _redis_errors():
+            return bool(self._cool_down(keys=[TAT_KEY, COOLING_KEY], args=[int(seconds * 1000)]))
+
+    def set_rate(self, rate: float, *, only_if_missing: bool = False) -> None:
+        """Store the account rate (recipients/s) every worker paces at."""
+        with _redis_errors():
+            self.client.set(RATE_KEY, repr(float(rate)), nx=only_if_missing)
+
+    def rate(self) -> float | None:
+        """The stored rate, or None if no quota refresh stored one yet."""
+        with _redis_errors():
+            raw = self.client.get(RATE_KEY)
+        return float(raw) if raw is not None else None
+
+
+@dataclass(frozen=True)
+class Pause:
+    """Sending is paused for ``seconds_left`` more seconds because of ``reason``."""
+
+    reason: str
+    seconds_left: float
+
+
+class SharedState:
+    """The other facts every worker shares: the pause, the last quota read, outcome counters."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self.client = client
+
+    def pause(self, seconds: float, reason: str) -> None:
+        """Stop every worker's sends for ``seconds`` (Redis expires the pause by itself)."""
+        with _redis_errors():
+            self.client.set(PAUSE_KEY, reason, px=max(1, int(seconds * 1000)))
+
+    def resume(self) -> bool:
+        """End the pause now; False if there was none."""
+        with _redis_errors():
+            return bool(self.client.delete(PAUSE_KEY))
+
+    def pause_state(self) -> Pause | None:
+        with _redis_errors():
+            reason, ttl_ms = self.client.pipeline().get(PAUSE_KEY).pttl(PAUSE_KEY).execute()
+        if reason is None or ttl_ms < 0:
+            return None
+        return Pause(reason.decode(), ttl_ms / 1000)
+
+    def save_quota(self, values: dict[str, float]) -> None:
+        with _redis_errors():
+            self.client.hset(QUOTA_KEY, mapping={k: repr(v) for k, v in values.items()})
+
+    def quota(self) -> dict[str, float]:
+        with _redis_errors():
+            raw = self.client.hgetall(QUOTA_KEY)
+        return {k.decode(): float(v) for k, v in raw.items()}
+
+    def count(self, kind: str) -> None:
+        with _redis_errors():
+            self.client.hincrby(COUNTERS_KEY, kind, 1)
+
+    def counters(self) -> dict[str, int]:
+        with _redis_errors():
+            raw = self.client.hgetall(COUNTERS_KEY)
+        return {k.decode(): int(v) for k, v in raw.items()}
 
 
 _lock = threading.Lock()
-_limiters: dict[str, RateLimiter] = {}
+_clients: dict[str, tuple[RateLimiter, SharedState]] = {}
+
+
+def _for_url(url: str) -> tuple[RateLimiter, SharedState]:
+    with _lock:
+        if url not in _clients:
+            client = redis.Redis.from_url(url, socket_timeout=10, health_check_interval=30)
+            _clients[url] = (RateLimiter(client), SharedState(client))
+        return _clients[url]
 
 
 def get_limiter() -> RateLimiter:
-    """The process's limiter (one Redis connection pool per process)."""
-    conf = get_settings()
-    with _lock:
-        limiter = _limiters.get(conf.redis_url)
-        if limiter is None:
-            client = redis.Redis.from_url(conf.redis_url)
-            rate = (conf.max_send_rate or 1.0) * conf.rate_headroom
-            limiter = _limiters[conf.redis_url] = RateLimiter(client, default_rate=rate)
-    return limiter
+    """The process's limiter (one Redis connection pool per process and URL)."""
+    return _for_url(get_settings().redis_url)[0]
+
+
+def get_state() -> SharedState:
+    """The process's handle on the shared pause, quota and counters."""
+    return _for_url(get_settings().redis_url)[1]

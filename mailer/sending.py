@@ -6,16 +6,17 @@ import logging
 import os
 import random
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from post_office.models import Email
 
-from mailer import queue, ses, suppression
+from mailer import queue, quota, ses, suppression
 from mailer.conf import get_settings
 from mailer.exceptions import (
+    RateLimiterUnavailable,
     SESDailyQuotaExceeded,
     SESPermanentError,
     SESThrottled,
@@ -33,7 +34,8 @@ logger = logging.getLogger(__name__)
 LEASE_MARGIN_SECONDS = 15.0
 THROTTLE_DELAY = (1.0, 5.0)
 TRANSIENT_DELAY = (30.0, 120.0)
-QUOTA_DELAY = (600.0, 900.0)
+# After SES throttled us (or failed transiently), leave this much of the account rate unused.
+COOL_DOWN_SECONDS = 1.0
 
 
 @dataclass
@@ -77,7 +79,8 @@ def _send_one_safely(email: Email, decision: Decision, claim: Claim) -> str:
         return _send_one(email, decision, claim)
     except Exception as exc:  # a bug or bad data must not leave the email in limbo
         logger.exception("Email %s could not be sent", email.id)
-        queue.record_failed(email.id, claim.token, f"{type(exc).__name__}: {exc}", type(exc).__name__)
+        kind = type(exc).__name__
+        queue.record_failed(email.id, claim.token, f"{kind}: {exc}", kind)
         return "failed"
     finally:
         close_old_connections()
@@ -88,15 +91,26 @@ def _send_one(email: Email, decision: Decision, claim: Claim) -> str:
         queue.record_suppressed(email.id, claim.token, decision.dropped)
         return "suppressed"
     message = _build_message(email, decision)
-    lease = (claim.expires_at - claim.claimed_at).total_seconds()
-    deadline = claim.expires_at.timestamp() - min(LEASE_MARGIN_SECONDS, lease / 4)
-    lane: Lane = lane_of(email.priority)
-    if not get_limiter().wait(len(message.recipients()), lane=lane, deadline=deadline):
+    if not _take_rate(len(message.recipients()), lane_of(email.priority), claim):
         queue.release([email.id], claim.token)
+        quota.count("released")
         return "released"
     if not queue.mark_sending(email.id, claim.token):
         return "released"
     return _call_ses(email, message, decision, claim)
+
+
+def _take_rate(weight: int, lane: Lane, claim: Claim) -> bool:
+    """Wait for the shared rate; False (give the email back) if the lease would run short,
+    sending is paused, or Redis is down."""
+    lease = (claim.expires_at - claim.claimed_at).total_seconds()
+    deadline = claim.expires_at.timestamp() - min(LEASE_MARGIN_SECONDS, lease / 4)
+    connection.ensure_connection()  # a thread's first connect must not delay its slot's send
+    try:
+        return get_limiter().wait(weight, lane=lane, deadline=deadline)
+    except RateLimiterUnavailable:
+        logger.warning("Rate limiter unreachable; the email goes back to the queue.", exc_info=True)
+        return False
 
 
 def _build_message(email: Email, decision: Decision):
@@ -106,23 +120,52 @@ def _build_message(email: Email, decision: Decision):
 
 
 def _call_ses(email: Email, message, decision: Decision, claim: Claim) -> str:
+    """Send; a throttle, pause or transient error requeues the email without spending a retry."""
     try:
         result = ses.send(message)
     except SESThrottled as exc:
-        get_limiter().cool_down(1.0)
-        return _defer(email, claim, exc, THROTTLE_DELAY, spend_retry=False)
+        return _defer_and_cool_down(email, claim, exc, "throttled", THROTTLE_DELAY)
     except SESDailyQuotaExceeded as exc:
-        return _defer(email, claim, exc, QUOTA_DELAY, spend_retry=False)
+        return _defer_and_pause(email, claim, exc)
     except SESTransientError as exc:
-        return _defer(email, claim, exc, TRANSIENT_DELAY, spend_retry=True)
+        return _defer_and_cool_down(email, claim, exc, "transient", TRANSIENT_DELAY)
     except SESPermanentError as exc:
         queue.record_failed(email.id, claim.token, str(exc), exc.code or "SESPermanentError")
+        quota.count("rejected")
         return "failed"
-    queue.record_sent(email.id, claim.token, result.message_id, message.recipients(), decision.dropped)
+    queue.record_sent(
+        email.id, claim.token, result.message_id, message.recipients(), decision.dropped
+    )
+    quota.count("accepted")
     return "sent"
 
 
-def _defer(email: Email, claim: Claim, exc: Exception, delay: tuple[float, float], *, spend_retry: bool) -> str:
+def _defer_and_cool_down(
+    email: Email, claim: Claim, exc: Exception, kind: str, delay: tuple[float, float]
+) -> str:
+    """Throttle, connection error or 5xx (issue 3): requeue without spending a retry, and
+    slow every worker down."""
+    outcome = _defer(email, claim, exc, delay, spend_retry=False)
+    quota.count(kind)
+    try:
+        get_limiter().cool_down(COOL_DOWN_SECONDS)
+    except RateLimiterUnavailable:
+        logger.warning("Could not cool the rate limiter down (Redis unreachable).")
+    return outcome
+
+
+def _defer_and_pause(email: Email, claim: Claim, exc: Exception) -> str:
+    """The 24-hour quota is used up: requeue the email for after the pause, pause everyone."""
+    seconds = get_settings().quota_pause_seconds
+    outcome = _defer(email, claim, exc, (seconds, seconds * 1.1), spend_retry=False)
+    quota.count("daily_quota")
+    quota.pause(str(exc))
+    return outcome
+
+
+def _defer(
+    email: Email, claim: Claim, exc: Exception, delay: tuple[float, float], *, spend_retry: bool
+) -> str:
     jittered = random.uniform(*delay)
     kept = queue.defer(
         email.id, claim.token, jittered, str(exc), spend_retry=spend_retry,
@@ -139,7 +182,9 @@ def _pool() -> ThreadPoolExecutor:
     pid = os.getpid()
     if pid not in _executor:
         _executor.clear()
-        _executor[pid] = ThreadPoolExecutor(get_settings().send_threads, thread_name_prefix="mailroom-send")
+        _executor[pid] = ThreadPoolExecutor(
+            get_settings().send_threads, thread_name_prefix="mailroom-send"
+        )
     return _executor[pid]
 
 

@@ -1,18 +1,23 @@
-"""Queue status: counts per state and the oldest queued age, for the command and the admin."""
+"""Queue status: counts per state, the oldest queued age, the pause and the SES outcome counters."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 from post_office.models import STATUS, Email
 
+from mailer import quota
+from mailer.exceptions import RateLimiterUnavailable
 from mailer.lanes import BULK, TRANSACTIONAL, lane_filter
 from mailer.models import Delivery
 from mailer.queue import PENDING
 
 
-def queue_counts() -> dict[str, int | float | None]:
-    """Counts keyed by state name (queued, sending, sent, failed, suppressed, …)."""
+def queue_counts() -> dict[str, int | float | str | None]:
+    """Counts keyed by state name (queued, sending, sent, failed, suppressed, …), then the
+    pause (``paused``, ``paused_until``, ``pause_reason``), ``send_rate`` and ``ses_*`` counters."""
     now = timezone.now()
     pending = Q(status__in=PENDING)
     leased = Q(delivery__lease_expires_at__gt=now)
@@ -33,4 +38,11 @@ def queue_counts() -> dict[str, int | float | None]:
     counts["oldest_queued_age_seconds"] = (
         round((now - oldest).total_seconds(), 1) if oldest else None
     )
-    return counts
+    return {**counts, **_limits(now)}
+
+
+def _limits(now: datetime) -> dict[str, int | float | str | None]:
+    try:
+        return quota.snapshot(now)
+    except RateLimiterUnavailable as exc:
+        return {"paused": None, "pause_reason": str(exc)}

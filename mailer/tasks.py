@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from dataclasses import asdict
 
 from celery import shared_task
-from celery.signals import worker_process_init
+from celery.signals import worker_process_init, worker_ready
 
-from mailer import queue, ses, sending, wakeup
+from mailer import queue, quota, sending, ses, wakeup
+from mailer.exceptions import MailerError
 from mailer.lanes import LANES, Lane, lane_filter
+
+logger = logging.getLogger(__name__)
 
 WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}"
 
@@ -27,6 +31,8 @@ def _after_fork(**kwargs) -> None:
 def drain(lane: Lane) -> dict:
     """Send one batch of ``lane``; a full batch enqueues the next drain first."""
     wakeup.started(lane)
+    if quota.current_pause():
+        return {"paused": True}
     result = sending.drain_once(lane, WORKER_NAME, on_full_batch=lambda: wakeup.enqueue_drain(lane))
     return asdict(result)
 
@@ -40,3 +46,18 @@ def sweep() -> dict:
     for lane in woken:
         wakeup.enqueue_drain(lane)
     return {"expired": expired, "woken": woken}
+
+
+@worker_ready.connect
+def _read_quota_at_start(**kwargs) -> None:
+    """Fetch SES's quota as the worker starts; a failure is logged, never fatal."""
+    try:
+        quota.refresh()
+    except MailerError:
+        logger.warning("Could not store the SES quota at start; beat will retry.", exc_info=True)
+
+
+@shared_task(name="mailer.refresh_quota", ignore_result=True)
+def refresh_quota() -> dict:
+    """Periodic: re-read SES's send rate and 24-hour quota into Redis; pause or resume."""
+    return {"rate": quota.refresh()}

@@ -1,0 +1,109 @@
+"""The account's SES quota: the shared send rate, the daily-quota pause and outcome counters."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from mailer import ses
+from mailer.conf import get_settings
+from mailer.exceptions import RateLimiterUnavailable, SESError
+from mailer.ratelimit import Pause, get_limiter, get_state
+from mailer.ses import Quota
+
+logger = logging.getLogger(__name__)
+
+# What the workers count, one Redis counter each (shown by ``mailer_status``).
+OUTCOMES = ("accepted", "throttled", "daily_quota", "transient", "rejected", "released")
+
+_warned: set[str] = set()
+
+
+def refresh() -> float:
+    """Read SES's quota, set the rate every worker paces at, and pause or resume for the day's
+    quota. Returns the rate (recipients/s). Never raises for SES: an unreadable quota falls
+    back to ``MAILROOM_MAX_SEND_RATE`` or the last rate read, else 1/s."""
+    conf, quota = get_settings(), _read()
+    rate = conf.send_rate(quota.max_send_rate if quota else None)
+    keep_last = quota is None and not conf.max_send_rate
+    get_limiter().set_rate(rate, only_if_missing=keep_last)
+    if quota is not None:
+        get_state().save_quota(asdict(quota))
+        _apply_daily_quota(quota)
+    return send_rate()
+
+
+def _read() -> Quota | None:
+    try:
+        quota = ses.get_quota()
+    except SESError as exc:
+        _warn_once(f"Cannot read the SES send quota ({exc}); pacing at MAILROOM_MAX_SEND_RATE, "
+                   "the last rate read, or 1 recipient/s. Allow ses:GetSendQuota to fix this.")
+        return None
+    _warned.clear()
+    return quota if quota.max_send_rate > 0 else None
+
+
+def _warn_once(message: str) -> None:
+    if "quota" not in _warned:
+        _warned.add("quota")
+        logger.warning(message)
+
+
+def _apply_daily_quota(quota: Quota) -> None:
+    if quota.exhausted:
+        reason = (f"SES 24-hour quota used up ({quota.sent_last_24_hours:.0f} of "
+                  f"{quota.max_24_hour_send:.0f} recipients)")
+        pause(reason)
+    elif get_state().resume():
+        logger.info("SES reports room in the 24-hour quota again: sending resumes.")
+
+
+def pause(reason: str) -> None:
+    """Pause every worker's sends for MAILROOM_QUOTA_PAUSE_SECONDS (best effort: a Redis
+    outage already stops sending)."""
+    seconds = get_settings().quota_pause_seconds
+    try:
+        get_state().pause(seconds, reason)
+    except RateLimiterUnavailable:
+        logger.warning("Could not record the pause (Redis unreachable): %s", reason)
+        return
+    logger.warning("Sending paused for %.0f s: %s", seconds, reason)
+
+
+def send_rate() -> float:
+    """The rate (recipients/s) the limiter paces at now: what it reads in Redis, for ETAs."""
+    conf = get_settings()
+    stored = None if conf.max_send_rate else get_limiter().rate()
+    return stored or conf.send_rate(None)
+
+
+def current_pause() -> Pause | None:
+    """The pause in force, if any (it ends by itself, or at a quota refresh showing room)."""
+    return get_state().pause_state()
+
+
+def count(outcome: str) -> None:
+    """Add one to the shared counter of ``outcome`` (one of OUTCOMES); best effort."""
+    try:
+        get_state().count(outcome)
+    except RateLimiterUnavailable:
+        logger.debug("Counter %s not updated (Redis unreachable).", outcome)
+
+
+def snapshot(now: datetime | None = None) -> dict[str, int | float | str | None]:
+    """Pause, rate and counters for ``mailer_status``."""
+    now = now or timezone.now()
+    paused = current_pause()
+    counters = get_state().counters()
+    return {
+        "paused": int(paused is not None),
+        "paused_until": (now + timedelta(seconds=paused.seconds_left)).isoformat()
+        if paused else None,
+        "pause_reason": paused.reason if paused else None,
+        "send_rate": send_rate(),
+        **{f"ses_{kind}": counters.get(kind, 0) for kind in OUTCOMES},
+    }
