@@ -1,4 +1,10 @@
 """bouncy's URL: the SNS webhook at /mail/bouncy/."""
 
+from django.urls import path
+
+from bouncy import views
+
 app_name = "bouncy"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.webhook, name="webhook"),
+]

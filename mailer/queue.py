@@ -125,40 +125,86 @@ def _held(email_id: int, token: uuid.UUID) -> QuerySet[Delivery]:
     return Delivery.objects.filter(email_id=email_id, lease_token=token)
 
 
-def mark_sending(email_id: int, token: uuid.UUID) -> bool:
-    """Note that the SES call is about to start; False if the lease was lost (do not send)."""
+def mark_sending(email_ids: list[int], token: uuid.UUID) -> list[int]:
+    """Note that SES calls for these emails are about to start (one UPDATE for the wave).
+
+    Returns the ids still held under a live lease: only those may be sent.
+    """
     now = timezone.now()
-    held = _held(email_id, token).filter(lease_expires_at__gt=now)
-    return held.update(state=State.SENDING, updated_at=now) == 1
+    held = Delivery.objects.filter(
+        email_id__in=email_ids, lease_token=token, lease_expires_at__gt=now
+    )
+    if held.update(state=State.SENDING, updated_at=now) == len(email_ids):
+        return list(email_ids)
+    return list(
+        Delivery.objects.filter(
+            email_id__in=email_ids, lease_token=token, state=State.SENDING
+        ).values_list("email_id", flat=True)
+    )
 
 
-def record_sent(
-    email_id: int, token: uuid.UUID, ses_message_id: str, recipients: list[str], dropped: list[dict]
-) -> None:
-    """SES accepted the email: store its MessageId and mark it sent."""
+@dataclass(frozen=True)
+class Sent:
+    """SES accepted an email: what to record."""
+
+    email_id: int
+    ses_message_id: str
+    recipients: list[str]
+    dropped: list[dict]
+
+
+def record_sent(token: uuid.UUID, sent: list[Sent]) -> None:
+    """SES accepted these emails: store their MessageIds and mark them sent, in one transaction."""
+    if not sent:
+        return
     now = timezone.now()
+    ids = [s.email_id for s in sent]
     with transaction.atomic():
-        updated = _held(email_id, token).update(
-            state=State.SENT,
-            ses_message_id=ses_message_id,
-            recipients=recipients,
-            dropped=dropped,
-            error="",
-            sent_at=now,
-            lease_token=None,
-            lease_expires_at=None,
-            updated_at=now,
-        )
-        if not updated:  # the lease was lost mid-call and someone else may have sent it too
-            Delivery.objects.filter(email_id=email_id).update(
-                state=State.SENT,
-                ses_message_id=ses_message_id,
-                recipients=recipients,
-                sent_at=now,
-                possible_duplicate=True,
-                updated_at=now,
-            )
-        Email.objects.filter(id=email_id).update(status=STATUS.sent, last_updated=now)
+        current = {
+            email_id: (lease_token == token, flagged)
+            for email_id, lease_token, flagged in Delivery.objects.filter(email_id__in=ids)
+            .select_for_update()
+            .values_list("email_id", "lease_token", "possible_duplicate")
+        }
+        rows = [_sent_row(s, now, possible_duplicate=_doubtful(current, s.email_id)) for s in sent]
+        Delivery.objects.bulk_update(rows, SENT_FIELDS)
+        Email.objects.filter(id__in=ids).update(status=STATUS.sent, last_updated=now)
+
+
+SENT_FIELDS = [
+    "state",
+    "ses_message_id",
+    "recipients",
+    "dropped",
+    "error",
+    "sent_at",
+    "lease_token",
+    "lease_expires_at",
+    "possible_duplicate",
+    "updated_at",
+]
+
+
+def _doubtful(current: dict[int, tuple[bool, bool]], email_id: int) -> bool:
+    """Already flagged, or the lease was lost mid-call (another worker may have sent it too)."""
+    held, flagged = current.get(email_id, (False, True))
+    return flagged or not held
+
+
+def _sent_row(sent: Sent, now: datetime, *, possible_duplicate: bool) -> Delivery:
+    return Delivery(
+        email_id=sent.email_id,
+        state=State.SENT,
+        ses_message_id=sent.ses_message_id,
+        recipients=sent.recipients,
+        dropped=sent.dropped,
+        error="",
+        sent_at=now,
+        lease_token=None,
+        lease_expires_at=None,
+        possible_duplicate=possible_duplicate,
+        updated_at=now,
+    )
 
 
 def record_failed(email_id: int, token: uuid.UUID, error: str, kind: str = "") -> None:

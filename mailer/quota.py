@@ -86,10 +86,12 @@ def current_pause() -> Pause | None:
     return get_state().pause_state()
 
 
-def count(outcome: str) -> None:
-    """Add one to the shared counter of ``outcome`` (one of OUTCOMES); best effort."""
+def count(outcome: str, n: int = 1) -> None:
+    """Add ``n`` to the shared counter of ``outcome`` (one of OUTCOMES); best effort."""
+    if n <= 0:
+        return
     try:
-        get_state().count(outcome)
+        get_state().count(outcome, n)
     except RateLimiterUnavailable:
         logger.debug("Counter %s not updated (Redis unreachable).", outcome)
 

@@ -190,9 +190,9 @@ class SharedState:
             raw = self.client.hgetall(QUOTA_KEY)
         return {k.decode(): float(v) for k, v in raw.items()}
 
-    def count(self, kind: str) -> None:
+    def count(self, kind: str, n: int = 1) -> None:
         with _redis_errors():
-            self.client.hincrby(COUNTERS_KEY, kind, 1)
+            self.client.hincrby(COUNTERS_KEY, kind, n)
 
     def counters(self) -> dict[str, int]:
         with _redis_errors():

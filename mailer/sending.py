@@ -5,12 +5,10 @@ from __future__ import annotations
 import logging
 import os
 import random
-import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from django.db import close_old_connections, connection
 from post_office.models import Email
 
 from mailer import queue, quota, ses, suppression
@@ -18,6 +16,7 @@ from mailer.conf import get_settings
 from mailer.exceptions import (
     RateLimiterUnavailable,
     SESDailyQuotaExceeded,
+    SESError,
     SESPermanentError,
     SESThrottled,
     SESTransientError,
@@ -48,12 +47,29 @@ class BatchResult:
     deferred: int = 0
     released: int = 0
 
-    def add(self, outcome: str) -> None:
-        setattr(self, outcome, getattr(self, outcome) + 1)
+    def add(self, outcome: str, n: int = 1) -> None:
+        setattr(self, outcome, getattr(self, outcome) + n)
+
+
+@dataclass
+class Attempt:
+    """What one sender thread did with one email (it touches SES and Redis, never the DB)."""
+
+    email: Email
+    decision: Decision
+    outcome: str  # "sent", "released", or an error kind
+    message_id: str = ""
+    recipients: list[str] = field(default_factory=list)
+    error: Exception | None = None
 
 
 def send_batch(claim: Claim) -> BatchResult:
-    """Send every email of a claim, in parallel threads sharing one SES client."""
+    """Send every email of a claim in waves of ``send_threads`` parallel SES calls.
+
+    Per wave the database sees one UPDATE before the calls (the emails are ``sending``) and one
+    short transaction after (the outcomes); the threads only build, pace and send, so a worker
+    runs at SES's speed instead of its database round trips'.
+    """
     emails = list(
         Email.objects.filter(id__in=claim.email_ids)
         .select_related("template")
@@ -62,42 +78,81 @@ def send_batch(claim: Claim) -> BatchResult:
     )
     decisions = suppression.filter_batch(emails)
     result = BatchResult()
-    lock = threading.Lock()
-
-    def run(email: Email) -> None:
-        outcome = _send_one_safely(email, decisions[email.id], claim)
-        with lock:
-            result.add(outcome)
-
-    list(_pool().map(run, emails))
+    wave_size = get_settings().send_threads
+    for start in range(0, len(emails), wave_size):
+        _send_wave(emails[start : start + wave_size], decisions, claim, result)
     return result
 
 
-def _send_one_safely(email: Email, decision: Decision, claim: Claim) -> str:
-    """Send one email; whatever goes wrong, the email ends recorded, never lost."""
+def _send_wave(
+    emails: list[Email], decisions: dict[int, Decision], claim: Claim, result: BatchResult
+) -> None:
+    ready = []
+    for email in emails:
+        if decisions[email.id].recipients:
+            ready.append(email)
+        else:
+            queue.record_suppressed(email.id, claim.token, decisions[email.id].dropped)
+            result.add("suppressed")
+    held = set(queue.mark_sending([e.id for e in ready], claim.token)) if ready else set()
+    result.add("released", len(ready) - len(held))
+    attempts = list(
+        _pool().map(
+            lambda e: _attempt(e, decisions[e.id], claim), [e for e in ready if e.id in held]
+        )
+    )
+    _record(attempts, claim, result)
+
+
+def _attempt(email: Email, decision: Decision, claim: Claim) -> Attempt:
+    """Build, wait for the shared rate, send. Any error is captured for the recorder."""
     try:
-        return _send_one(email, decision, claim)
+        message = _build_message(email, decision)
+        if not _take_rate(len(message.recipients()), lane_of(email.priority), claim):
+            return Attempt(email, decision, "released")
+        sent = ses.send(message)
+        return Attempt(email, decision, "sent", sent.message_id, message.recipients())
     except Exception as exc:  # a bug or bad data must not leave the email in limbo
-        logger.exception("Email %s could not be sent", email.id)
-        kind = type(exc).__name__
-        queue.record_failed(email.id, claim.token, f"{kind}: {exc}", kind)
+        if not isinstance(exc, SESError):
+            logger.exception("Email %s could not be sent", email.id)
+        return Attempt(email, decision, "error", error=exc)
+
+
+def _record(attempts: list[Attempt], claim: Claim, result: BatchResult) -> None:
+    """Write the wave's outcomes: the sends in one transaction, the rest one by one."""
+    sent = [a for a in attempts if a.outcome == "sent"]
+    queue.record_sent(
+        claim.token,
+        [queue.Sent(a.email.id, a.message_id, a.recipients, a.decision.dropped) for a in sent],
+    )
+    result.add("sent", len(sent))
+    quota.count("accepted", len(sent))
+    released = [a.email.id for a in attempts if a.outcome == "released"]
+    if released:
+        queue.release(released, claim.token)
+        quota.count("released", len(released))
+        result.add("released", len(released))
+    for attempt in attempts:
+        if attempt.outcome == "error":
+            result.add(_record_error(attempt, claim))
+
+
+def _record_error(attempt: Attempt, claim: Claim) -> str:
+    """Throttles, pauses and transient errors requeue the email; anything else fails it."""
+    email, exc = attempt.email, attempt.error
+    if isinstance(exc, SESThrottled):
+        return _defer_and_cool_down(email, claim, exc, "throttled", THROTTLE_DELAY)
+    if isinstance(exc, SESDailyQuotaExceeded):
+        return _defer_and_pause(email, claim, exc)
+    if isinstance(exc, SESTransientError):
+        return _defer_and_cool_down(email, claim, exc, "transient", TRANSIENT_DELAY)
+    if isinstance(exc, SESPermanentError):
+        quota.count("rejected")
+        queue.record_failed(email.id, claim.token, str(exc), exc.code or "SESPermanentError")
         return "failed"
-    finally:
-        close_old_connections()
-
-
-def _send_one(email: Email, decision: Decision, claim: Claim) -> str:
-    if not decision.recipients:
-        queue.record_suppressed(email.id, claim.token, decision.dropped)
-        return "suppressed"
-    message = _build_message(email, decision)
-    if not _take_rate(len(message.recipients()), lane_of(email.priority), claim):
-        queue.release([email.id], claim.token)
-        quota.count("released")
-        return "released"
-    if not queue.mark_sending(email.id, claim.token):
-        return "released"
-    return _call_ses(email, message, decision, claim)
+    kind = type(exc).__name__
+    queue.record_failed(email.id, claim.token, f"{kind}: {exc}", kind)
+    return "failed"
 
 
 def _take_rate(weight: int, lane: Lane, claim: Claim) -> bool:
@@ -105,7 +160,6 @@ def _take_rate(weight: int, lane: Lane, claim: Claim) -> bool:
     sending is paused, or Redis is down."""
     lease = (claim.expires_at - claim.claimed_at).total_seconds()
     deadline = claim.expires_at.timestamp() - min(LEASE_MARGIN_SECONDS, lease / 4)
-    connection.ensure_connection()  # a thread's first connect must not delay its slot's send
     try:
         return get_limiter().wait(weight, lane=lane, deadline=deadline)
     except RateLimiterUnavailable:
@@ -117,27 +171,6 @@ def _build_message(email: Email, decision: Decision):
     message = email.prepare_email_message()
     message.to, message.cc, message.bcc = decision.to, decision.cc, decision.bcc
     return message
-
-
-def _call_ses(email: Email, message, decision: Decision, claim: Claim) -> str:
-    """Send; a throttle, pause or transient error requeues the email without spending a retry."""
-    try:
-        result = ses.send(message)
-    except SESThrottled as exc:
-        return _defer_and_cool_down(email, claim, exc, "throttled", THROTTLE_DELAY)
-    except SESDailyQuotaExceeded as exc:
-        return _defer_and_pause(email, claim, exc)
-    except SESTransientError as exc:
-        return _defer_and_cool_down(email, claim, exc, "transient", TRANSIENT_DELAY)
-    except SESPermanentError as exc:
-        queue.record_failed(email.id, claim.token, str(exc), exc.code or "SESPermanentError")
-        quota.count("rejected")
-        return "failed"
-    queue.record_sent(
-        email.id, claim.token, result.message_id, message.recipients(), decision.dropped
-    )
-    quota.count("accepted")
-    return "sent"
 
 
 def _defer_and_cool_down(
@@ -168,7 +201,11 @@ def _defer(
 ) -> str:
     jittered = random.uniform(*delay)
     kept = queue.defer(
-        email.id, claim.token, jittered, str(exc), spend_retry=spend_retry,
+        email.id,
+        claim.token,
+        jittered,
+        str(exc),
+        spend_retry=spend_retry,
         max_retries=get_settings().max_retries,
     )
     return "deferred" if kept else "failed"

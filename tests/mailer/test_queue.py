@@ -110,7 +110,7 @@ def test_scheduled_and_expired_mail_is_not_claimed():
 def test_worker_dying_mid_send_is_flagged_as_possible_duplicate():
     ids = queue_emails(2)
     claim = queue.claim("transactional", 10, 300, "dead")
-    assert queue.mark_sending(ids[0], claim.token)  # SES call started, then the worker died
+    assert queue.mark_sending([ids[0]], claim.token) == [ids[0]]  # SES call started; worker died
     Delivery.objects.update(lease_expires_at=timezone.now() - timedelta(seconds=1))
     again = queue.claim("transactional", 10, 300, "w2")
     assert again.reclaimed == [ids[0]]
@@ -125,20 +125,41 @@ def test_lost_lease_cannot_start_a_send():
     claim = queue.claim("transactional", 10, 300, "w1")
     Delivery.objects.update(lease_expires_at=timezone.now() - timedelta(seconds=1))
     queue.claim("transactional", 10, 300, "w2")
-    assert queue.mark_sending(email_id, claim.token) is False
+    assert queue.mark_sending([email_id], claim.token) == []
 
 
 def test_record_sent_stores_the_ses_message_id():
     [email_id] = queue_emails(1)
     claim = queue.claim("transactional", 10, 300, "w1")
-    queue.record_sent(email_id, claim.token, "ses-id-1", ["to@example.com"], [])
+    queue.record_sent(claim.token, [queue.Sent(email_id, "ses-id-1", ["to@example.com"], [])])
     delivery = Delivery.objects.get(email_id=email_id)
     assert (delivery.state, delivery.ses_message_id, delivery.lease_token) == (
         "sent",
         "ses-id-1",
         None,
     )
+    assert delivery.possible_duplicate is False
     assert Email.objects.get(id=email_id).status == STATUS.sent
+
+
+def test_a_send_recorded_after_the_lease_was_lost_is_flagged():
+    [email_id] = queue_emails(1)
+    late = queue.claim("transactional", 10, 300, "w1")
+    Delivery.objects.update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    queue.claim("transactional", 10, 300, "w2")
+    queue.record_sent(late.token, [queue.Sent(email_id, "ses-late", ["to@example.com"], [])])
+    delivery = Delivery.objects.get(email_id=email_id)
+    assert (delivery.state, delivery.possible_duplicate) == ("sent", True)
+
+
+def test_a_send_recorded_after_the_lease_was_lost_is_flagged():
+    [email_id] = queue_emails(1)
+    late = queue.claim("transactional", 10, 300, "w1")
+    Delivery.objects.update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    queue.claim("transactional", 10, 300, "w2")
+    queue.record_sent(late.token, [queue.Sent(email_id, "ses-late", ["to@example.com"], [])])
+    delivery = Delivery.objects.get(email_id=email_id)
+    assert (delivery.state, delivery.possible_duplicate) == ("sent", True)
 
 
 def test_record_failed_keeps_the_error_on_the_row_and_in_the_log():

@@ -1,0 +1,128 @@
+"""bouncy's tables: raw SNS notifications and the bounces, complaints, deliveries, events."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+
+class Notification(models.Model):
+    """One SNS message as received, stored once per SNS MessageId (redeliveries change nothing)."""
+
+    class Type(models.TextChoices):
+        NOTIFICATION = "Notification"
+        SUBSCRIPTION_CONFIRMATION = "SubscriptionConfirmation"
+        UNSUBSCRIBE_CONFIRMATION = "UnsubscribeConfirmation"
+
+    sns_message_id = models.CharField("SNS MessageId", max_length=255)
+    type = models.CharField(max_length=32, choices=Type.choices)
+    topic_arn = models.CharField("topic ARN", max_length=1024)
+    subject = models.TextField(blank=True)
+    timestamp = models.DateTimeField(help_text="SNS Timestamp (signed).")
+    kind = models.CharField(
+        max_length=64, blank=True,
+        help_text="SES notificationType / eventType (Bounce, Complaint, Delivery, Open, …).")
+    ses_format = models.CharField(
+        "SES format", max_length=16, blank=True, help_text="notification or event (publishing).")
+    mail_id = models.TextField("SES MessageId", blank=True)
+    signature_version = models.CharField(max_length=8)
+    signing_cert_url = models.TextField("SigningCertURL")
+    subscribe_url = models.TextField("SubscribeURL", blank=True)
+    body = models.TextField(help_text="The raw body exactly as POSTed (replayable).")
+    parse_error = models.TextField(
+        blank=True, help_text="Why Message could not be read as SES JSON.")
+    confirmed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a SubscriptionConfirmation was confirmed.")
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        # Constraints and indexes in Meta, not unique=/db_index=: no extra "_like" indexes.
+        constraints = [
+            models.UniqueConstraint(fields=["sns_message_id"], name="bouncy_once_per_sns_id"),
+        ]
+        indexes = [models.Index(fields=["mail_id"], name="bouncy_notification_mail_id")]
+
+    def __str__(self) -> str:
+        return f"{self.kind or self.type} {self.sns_message_id}"
+
+
+class MailFeedback(models.Model):
+    """Fields common to every per-recipient row: the notification and the SES mail it is about."""
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE)
+    mail_id = models.TextField("SES MessageId")
+    timestamp = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+        ordering = ["-timestamp"]
+        indexes = [models.Index(fields=["mail_id"], name="%(app_label)s_%(class)s_mail_id")]
+
+
+class Bounce(MailFeedback):
+    """One bounced recipient."""
+
+    address = models.TextField()
+    bounce_type = models.CharField(max_length=64, help_text="Permanent, Transient or Undetermined.")
+    bounce_subtype = models.CharField(max_length=64, blank=True)
+    hard = models.BooleanField(help_text="Permanent, or a 5.x.x status even if labelled Transient.")
+    action = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=64, blank=True)
+    diagnostic_code = models.TextField(blank=True)
+    reporting_mta = models.TextField("reporting MTA", blank=True)
+    feedback_id = models.TextField(blank=True)
+    email = models.ForeignKey("post_office.Email", null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="bouncy_bounces")
+
+    def __str__(self) -> str:
+        return f"{self.bounce_type} bounce {self.address}"
+
+
+class Complaint(MailFeedback):
+    """One recipient who complained."""
+
+    address = models.TextField()
+    feedback_type = models.CharField(
+        max_length=64, blank=True, help_text="abuse, fraud, … or empty.")
+    complaint_subtype = models.CharField(
+        max_length=64, blank=True,
+        help_text="OnAccountSuppressionList (not a new complaint) or empty.")
+    user_agent = models.TextField(blank=True)
+    arrival_date = models.DateTimeField(null=True, blank=True)
+    feedback_id = models.TextField(blank=True)
+    email = models.ForeignKey("post_office.Email", null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="bouncy_complaints")
+
+    def __str__(self) -> str:
+        return f"complaint {self.address}"
+
+
+class Delivery(MailFeedback):
+    """One recipient whose server accepted the mail."""
+
+    address = models.TextField()
+    processing_time_millis = models.BigIntegerField(null=True, blank=True)
+    smtp_response = models.TextField(blank=True)
+    reporting_mta = models.TextField("reporting MTA", blank=True)
+    email = models.ForeignKey("post_office.Email", null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="bouncy_deliveries")
+
+    class Meta(MailFeedback.Meta):
+        verbose_name_plural = "deliveries"
+
+    def __str__(self) -> str:
+        return f"delivery {self.address}"
+
+
+class Event(MailFeedback):
+    """Any other SES event (Send, Reject, Open, Click, Rendering Failure, DeliveryDelay, …)."""
+
+    event_type = models.CharField(max_length=64)
+    addresses = models.JSONField(default=list, blank=True, help_text="mail.destination")
+    data = models.JSONField(default=dict, blank=True, help_text="The type-specific object.")
+    email = models.ForeignKey("post_office.Email", null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="bouncy_events")
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.mail_id}"

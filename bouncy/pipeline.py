@@ -1,0 +1,85 @@
+"""The one path every SNS message takes (webhook, replay, SQS): guard → verify → parse → record."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bouncy import envelope, events, guards, recording, sns, subscriptions
+from bouncy.conf import get_settings
+from bouncy.envelope import SnsMessage
+from bouncy.events import SesContent
+from bouncy.exceptions import SesParseError
+from bouncy.models import Notification
+
+logger = logging.getLogger(__name__)
+
+STORED, DUPLICATE, VERIFIED = "stored", "duplicate", "verified"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """An accepted message: stored, a duplicate of a stored one, or verified only (dry run)."""
+
+    status: str
+    message_type: str
+    sns_message_id: str
+    kind: str = ""
+    rows: int = 0
+    detail: str = ""
+
+    def summary(self) -> str:
+        """One line for logs and bouncy_replay: "stored Bounce 2 rows (MessageId …)"."""
+        what = self.kind or self.message_type
+        extra = f", {self.detail}" if self.detail else ""
+        rows = f"{self.rows} row{'' if self.rows == 1 else 's'}"
+        return f"{self.status} {what} {rows} (MessageId {self.sns_message_id}{extra})"
+
+
+def process(
+    body: bytes, *, certificate_source: sns.CertificateSource | None = None, dry_run: bool = False
+) -> Outcome:
+    """Verify and store one SNS message; raises a ``Rejection`` subclass when it is refused."""
+    conf = get_settings()
+    guards.check_size(body, conf)
+    message = envelope.parse(body)
+    guards.check_topic(message, conf)
+    sns.verify(message, certificate_source)
+    content, parse_error = read_content(message)
+    if dry_run:
+        return _outcome(VERIFIED, message, content, rows=content.row_count if content else 0)
+    recorded = recording.record(message, content, parse_error)
+    if not recorded.created:
+        return _outcome(DUPLICATE, message, content)
+    detail = parse_error or _after_store(recorded.notification)
+    outcome = _outcome(STORED, message, content, rows=recorded.rows, detail=detail)
+    logger.info("bouncy: %s", outcome.summary())
+    return outcome
+
+
+def read_content(message: SnsMessage) -> tuple[SesContent | None, str]:
+    """The SES content of a Notification, or None and the reason it could not be read."""
+    if message.type != envelope.NOTIFICATION:
+        return None, ""
+    try:
+        content = events.parse(message.message, received=message.timestamp)
+    except SesParseError as exc:
+        logger.warning("bouncy: %s carries no SES JSON (kept raw): %s", message.message_id, exc)
+        return None, str(exc)
+    if content.kind not in events.KNOWN_TYPES:
+        logger.warning("bouncy: unknown SES type %r in %s, stored as an Event",
+                       content.kind, message.message_id)
+    return content, ""
+
+
+def _after_store(notification: Notification) -> str:
+    if notification.type == envelope.NOTIFICATION:
+        return ""
+    return subscriptions.handle(notification)
+
+
+def _outcome(
+    status: str, message: SnsMessage, content: SesContent | None, rows: int = 0, detail: str = ""
+) -> Outcome:
+    kind = content.kind if content else ""
+    return Outcome(status, message.type, message.message_id, kind, rows, detail)

@@ -1,0 +1,92 @@
+"""bouncy_poll_sqs against a local SQS (moto server on 127.0.0.1): delete only what is stored."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from django.core.management import call_command
+from moto.server import ThreadedMotoServer
+
+from bouncy.models import Bounce, Notification
+from bouncy.signals import feedback
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(scope="module")
+def sqs_endpoint() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def queue(sqs_endpoint, request):
+    client = boto3.client("sqs", endpoint_url=sqs_endpoint, region_name="us-east-1",
+                          aws_access_key_id="testing", aws_secret_access_key="testing")
+    name = "bouncy-" + "".join(c for c in request.node.name if c.isalnum())[:60]
+    url = client.create_queue(QueueName=name, Attributes={"VisibilityTimeout": "30"})["QueueUrl"]
+    yield client, url
+    client.delete_queue(QueueUrl=url)
+
+
+def count(client, url) -> int:
+    attrs = client.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    names = ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible")
+    return sum(int(attrs[name]) for name in names)
+
+
+def poll(url: str, endpoint: str, capsys) -> str:
+    call_command("bouncy_poll_sqs", "--queue-url", url, "--endpoint-url", endpoint, "--once",
+                 "--wait-seconds", "1", "--region", "us-east-1")
+    return capsys.readouterr().out
+
+
+def test_stored_messages_are_deleted_rejected_ones_stay(
+        queue, sqs_endpoint, publisher, tools, capsys):
+    client, url = queue
+    good = publisher.aws("awsdoc_notification_bounce_permanent_general_no_dsn.json")
+    forged = publisher.aws("awsdoc_event_send.json", TopicArn=tools.OTHER_TOPIC)
+    for data in (good, good, forged):
+        client.send_message(QueueUrl=url, MessageBody=tools.body(data).decode())
+    assert poll(url, sqs_endpoint, capsys).strip() == "stored 1, duplicate 1, rejected 1, failed 0"
+    assert Notification.objects.count() == 1 and Bounce.objects.count() == 2
+    assert count(client, url) == 1  # the forged one, left for the queue's redrive policy
+
+
+def test_a_failure_while_storing_leaves_the_message_and_stores_nothing(
+        queue, sqs_endpoint, publisher, tools, capsys):
+    client, url = queue
+    data = publisher.aws("awsdoc_event_delivery.json")
+    client.send_message(QueueUrl=url, MessageBody=tools.body(data).decode())
+
+    def broken(sender, instance, **kwargs):
+        raise RuntimeError("database went away")
+
+    feedback.connect(broken, dispatch_uid="test-poll-broken")
+    try:
+        assert "failed 1" in poll(url, sqs_endpoint, capsys)
+    finally:
+        feedback.disconnect(dispatch_uid="test-poll-broken")
+    assert not Notification.objects.exists()
+    assert count(client, url) == 1
+
+
+def test_raw_message_delivery_is_explained(queue, sqs_endpoint, tools, capsys, caplog):
+    client, url = queue
+    client.send_message(QueueUrl=url, MessageBody=tools.ses_text("awsdoc_event_send.json"))
+    with caplog.at_level("WARNING", logger="bouncy.polling"):
+        assert "rejected 1" in poll(url, sqs_endpoint, capsys)
+    assert "turn off raw message delivery" in caplog.text
+
+
+def test_an_unreachable_queue_is_a_command_error(sqs_endpoint):
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="SQS receive_message failed"):
+        call_command("bouncy_poll_sqs", "--queue-url", f"{sqs_endpoint}/123456789012/nope",
+                     "--endpoint-url", sqs_endpoint, "--once", "--wait-seconds", "0")
