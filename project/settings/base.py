@@ -24,6 +24,8 @@ if not DEBUG and not ALLOWED_HOSTS:
     raise EnvError("ALLOWED_HOSTS", "is not set", "list the site's host names, comma-separated")
 
 INSTALLED_APPS = [
+    # Before django.contrib.admin: its admin/base_site.html adds the reputation guard's banner.
+    "mailer.reputation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -33,6 +35,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "post_office",
     "mailer",
+    "mailer.campaigns",
     "bouncy",
 ]
 
@@ -74,6 +77,13 @@ try:
     }
 except ValueError as exc:
     raise EnvError("DATABASE_URL", f"cannot be read ({exc})", "use e.g. postgres://user:pass@host:5432/db") from None
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default: let a worker's sender threads and the web server share one file.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "en-us"
@@ -95,6 +105,10 @@ MEDIA_ROOT = BASE_DIR / "media"
 
 # --- Redis: Celery broker, shared rate limiter, Django cache ----------------------------------
 REDIS_URL = env.url("REDIS_URL", default="redis://127.0.0.1:6379/0", schemes=("redis", "rediss", "unix"))
+if REDIS_URL.startswith("rediss://") and "ssl_cert_reqs=" not in REDIS_URL:
+    # Heroku Key-Value Store serves TLS with a self-signed certificate; redis-py, kombu and
+    # Django's cache all read this query parameter from the URL.
+    REDIS_URL += ("&" if "?" in REDIS_URL else "?") + "ssl_cert_reqs=none"
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -141,10 +155,62 @@ MAILROOM_LEASE_SECONDS = env.int("MAILROOM_LEASE_SECONDS", default=300, minimum=
 MAILROOM_BATCH_SIZE = env.int("MAILROOM_BATCH_SIZE", default=50, minimum=1)
 MAILROOM_SEND_THREADS = env.int("MAILROOM_SEND_THREADS", default=8, minimum=1)
 MAILROOM_MAX_RETRIES = env.int("MAILROOM_MAX_RETRIES", default=3, minimum=0)
+# Suppression: one-click unsubscribe links and the soft-bounce rule (mailer/conf.py validates).
+# Links default to http://localhost:8000 with DEBUG, else to https://<first ALLOWED_HOSTS name>.
+_SITE_HOST = next((h for h in ALLOWED_HOSTS[:1] if not h.startswith((".", "*"))), None)
+MAILROOM_BASE_URL = env.url(
+    "MAILROOM_BASE_URL",
+    default="http://localhost:8000" if DEBUG else _SITE_HOST and f"https://{_SITE_HOST}",
+    schemes=("http", "https"),
+)
+MAILROOM_UNSUBSCRIBE_MAILTO = env.optional("MAILROOM_UNSUBSCRIBE_MAILTO")
+MAILROOM_SOFT_BOUNCE_LIMIT = env.int("MAILROOM_SOFT_BOUNCE_LIMIT", default=3, minimum=1)
+MAILROOM_SOFT_BOUNCE_WINDOW_DAYS = env.int("MAILROOM_SOFT_BOUNCE_WINDOW_DAYS", default=7, minimum=1)
+MAILROOM_SOFT_BOUNCE_GRACE_DAYS = env.int("MAILROOM_SOFT_BOUNCE_GRACE_DAYS", default=14, minimum=1)
+if MAILROOM_SOFT_BOUNCE_GRACE_DAYS > 30:
+    raise EnvError("MAILROOM_SOFT_BOUNCE_GRACE_DAYS", "is over 30 days", "set 30 at most")
+# Share of the account rate kept for transactional mail while it is busy (range checked in
+# mailer.conf, which allows 0: hence the open minimum here).
+MAILROOM_TRANSACTIONAL_SHARE = env.float(
+    "MAILROOM_TRANSACTIONAL_SHARE", default=0.2, minimum=-1.0
+)
+# How long sending pauses when SES's 24-hour quota is used up (a quota refresh may end it sooner).
+MAILROOM_QUOTA_PAUSE_SECONDS = env.float("MAILROOM_QUOTA_PAUSE_SECONDS", default=600.0)
+MAILROOM_QUOTA_REFRESH_SECONDS = env.float("MAILROOM_QUOTA_REFRESH_SECONDS", default=60.0)
+
+# --- Reputation guard (mailer/reputation/conf.py validates; rates in percent) -------------------
+_REP = "MAILROOM_REPUTATION_"
+# The rolling window is the last WINDOW_SENDS sends or WINDOW_DAYS days, whichever is smaller.
+MAILROOM_REPUTATION_WINDOW_SENDS = env.int(_REP + "WINDOW_SENDS", default=10000, minimum=1)
+MAILROOM_REPUTATION_WINDOW_DAYS = env.int(_REP + "WINDOW_DAYS", default=7, minimum=1)
+MAILROOM_REPUTATION_WARN_BOUNCE_PERCENT = env.float(_REP + "WARN_BOUNCE_PERCENT", default=2.0)
+MAILROOM_REPUTATION_WARN_COMPLAINT_PERCENT = env.float(
+    _REP + "WARN_COMPLAINT_PERCENT", default=0.05
+)
+MAILROOM_REPUTATION_PAUSE_BOUNCE_PERCENT = env.float(_REP + "PAUSE_BOUNCE_PERCENT", default=4.0)
+MAILROOM_REPUTATION_PAUSE_COMPLAINT_PERCENT = env.float(
+    _REP + "PAUSE_COMPLAINT_PERCENT", default=0.08
+)
+# Recipients in the window before the guard acts on the account's rates.
+MAILROOM_REPUTATION_MIN_SAMPLE = env.int(_REP + "MIN_SAMPLE", default=1000, minimum=1)
+# A campaign is paused alone once it has this many recipients and a bounce rate FACTOR times the
+# account's (and at least the warning threshold).
+MAILROOM_REPUTATION_CAMPAIGN_MIN_SAMPLE = env.int(
+    _REP + "CAMPAIGN_MIN_SAMPLE", default=200, minimum=1
+)
+MAILROOM_REPUTATION_CAMPAIGN_FACTOR = env.float(_REP + "CAMPAIGN_FACTOR", default=3.0)
+MAILROOM_REPUTATION_NOTIFY_ADMINS = env.bool(_REP + "NOTIFY_ADMINS", default=True)
+MAILROOM_REPUTATION_REFRESH_SECONDS = env.float(_REP + "REFRESH_SECONDS", default=60.0)
+MAILROOM_REPUTATION_SNAPSHOT_DAYS = env.int(_REP + "SNAPSHOT_DAYS", default=7, minimum=1)
 
 # --- bouncy ------------------------------------------------------------------------------------
 BOUNCY_TOPIC_ARN = env.list("BOUNCY_TOPIC_ARN")
 BOUNCY_AUTO_SUBSCRIBE = env.bool("BOUNCY_AUTO_SUBSCRIBE", default=False)
+# Regex for SigningCertURL; unset = the exact SNS pattern in bouncy/conf.py (keep it exact).
+BOUNCY_CERT_URL_PATTERN = env.optional("BOUNCY_CERT_URL_PATTERN")
+# host:port pairs allowed to serve certificates / SubscribeURLs over http, only while DEBUG is on.
+BOUNCY_DEV_CERT_HOSTS = env.list("BOUNCY_DEV_CERT_HOSTS")
+BOUNCY_MAX_BODY_BYTES = env.int("BOUNCY_MAX_BODY_BYTES", default=256 * 1024, minimum=1024)
 
 # --- Celery ------------------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL
@@ -182,4 +248,24 @@ LOGGING = {
 
 CELERY_BEAT_SCHEDULE = {
     "mailer-sweep": {"task": "mailer.sweep", "schedule": env.float("MAILROOM_SWEEP_SECONDS", default=15.0)},
+    "mailer-refresh-quota": {
+        "task": "mailer.refresh_quota",
+        "schedule": MAILROOM_QUOTA_REFRESH_SECONDS,
+    },
+    "reputation-refresh": {
+        "task": "reputation.refresh",
+        "schedule": MAILROOM_REPUTATION_REFRESH_SECONDS,
+    },
+}
+
+# --- Campaigns (mailer.campaigns) ---------------------------------------------------------------
+# Recipients rendered and queued per fan-out step (one transaction each).
+MAILROOM_CAMPAIGN_CHUNK_SIZE = env.int("MAILROOM_CAMPAIGN_CHUNK_SIZE", default=500, minimum=1)
+# How long fan-out waits before looking again when the 24-hour quota has no room left.
+MAILROOM_CAMPAIGN_QUOTA_RECHECK_SECONDS = env.float(
+    "MAILROOM_CAMPAIGN_QUOTA_RECHECK_SECONDS", default=300.0
+)
+CELERY_BEAT_SCHEDULE["campaigns-tick"] = {
+    "task": "campaigns.tick",
+    "schedule": env.float("MAILROOM_CAMPAIGN_TICK_SECONDS", default=5.0),
 }

@@ -38,7 +38,7 @@ def test_send_returns_the_ses_message_id_and_reaches_every_recipient(ses_sandbox
 def test_configuration_set_is_passed_on_every_send(ses_sandbox, settings):
     settings.AWS_SES_CONFIGURATION_SET = "mailroom-events"
     ses.send(message())
-    assert "X-SES-CONFIGURATION-SET: mailroom-events" in ses_sandbox.messages()[0]["raw"]
+    assert ses_sandbox.messages()[0]["configuration_set"] == "mailroom-events"
 
 
 def test_get_quota_reads_the_account_limits(settings):
