@@ -32,7 +32,7 @@ class SESBackend(BaseEmailBackend):
                 len(message.recipients()), lane=TRANSACTIONAL, deadline=deadline
             ):
                 raise ses.SESThrottled(
-                    "The account's send rate stayed busy for 30 s.", "Throttling"
+                    "No send slot within 30 s (sending paused or rate busy).", "Throttling"
                 )
             try:
                 ses.send(message)

@@ -50,8 +50,8 @@ class Delivery(models.Model):
         default=False,
         help_text="Reclaimed after a worker died mid-send: SES may have accepted it already.",
     )
-    sent_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         verbose_name_plural = "deliveries"

@@ -77,6 +77,14 @@ def _backend() -> SESBackend:
     return backend
 
 
+def warm_up() -> None:
+    """Build the client now (a worker process at start), not on the first send of a burst."""
+    try:
+        _backend()
+    except (ClientError, BotoCoreError):
+        reset_client()
+
+
 def reset_client() -> None:
     """Forget the client (after a fork, or when settings change in tests)."""
     with _lock:

@@ -12,7 +12,8 @@ from celery.signals import worker_process_init, worker_ready
 
 from mailer import queue, quota, sending, ses, wakeup
 from mailer.exceptions import MailerError
-from mailer.lanes import LANES, Lane, lane_filter
+from mailer.lanes import BULK, LANES, Lane, lane_filter
+from mailer.reputation import guard
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +26,7 @@ def _after_fork(**kwargs) -> None:
     global WORKER_NAME
     WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}"
     ses.reset_client()
+    ses.warm_up()
 
 
 @shared_task(name="mailer.drain", acks_late=True, ignore_result=True)
@@ -33,6 +35,8 @@ def drain(lane: Lane) -> dict:
     wakeup.started(lane)
     if quota.current_pause():
         return {"paused": True}
+    if lane == BULK and not guard.bulk_allowed():
+        return {"held": True}  # the reputation guard holds bulk mail; transactional goes on
     result = sending.drain_once(lane, WORKER_NAME, on_full_batch=lambda: wakeup.enqueue_drain(lane))
     return asdict(result)
 

@@ -1,4 +1,4 @@
-"""``mailer_status [--json]``: the queue's counts per state."""
+"""``mailer_status [--json]``: the queue's counts per state, the send rate and reputation."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
+from mailer.reputation import status as reputation_status
 from mailer.status import queue_counts
 
 
@@ -17,9 +18,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         counts = queue_counts()
+        reputation = reputation_status.summary()
         if options["json"]:
-            self.stdout.write(json.dumps(counts, sort_keys=True))
+            self.stdout.write(json.dumps({**counts, "reputation": reputation}, sort_keys=True))
             return
         width = max(len(name) for name in counts)
         for name, value in counts.items():
             self.stdout.write(f"{name:<{width}}  {'-' if value is None else value}")
+        for line in reputation_status.lines(reputation):
+            self.stdout.write(line)
