@@ -152,16 +152,6 @@ def test_a_send_recorded_after_the_lease_was_lost_is_flagged():
     assert (delivery.state, delivery.possible_duplicate) == ("sent", True)
 
 
-def test_a_send_recorded_after_the_lease_was_lost_is_flagged():
-    [email_id] = queue_emails(1)
-    late = queue.claim("transactional", 10, 300, "w1")
-    Delivery.objects.update(lease_expires_at=timezone.now() - timedelta(seconds=1))
-    queue.claim("transactional", 10, 300, "w2")
-    queue.record_sent(late.token, [queue.Sent(email_id, "ses-late", ["to@example.com"], [])])
-    delivery = Delivery.objects.get(email_id=email_id)
-    assert (delivery.state, delivery.possible_duplicate) == ("sent", True)
-
-
 def test_record_failed_keeps_the_error_on_the_row_and_in_the_log():
     [email_id] = queue_emails(1)
     claim = queue.claim("transactional", 10, 300, "w1")

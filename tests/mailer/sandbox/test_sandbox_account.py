@@ -5,7 +5,8 @@ from __future__ import annotations
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from conftest import NO_RETRIES, client
+
+from tests.mailer.sandbox.conftest import NO_RETRIES, client
 
 TOPIC = "arn:aws:sns:eu-west-1:123456789012:feedback"
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from conftest import wait_for
 from django.core.mail import EmailMessage
 
 from bouncy.models import Bounce, Complaint, Delivery, Notification
 from mailer import ses
 from mailer.models import Unsubscribe
 from mailer.sandbox import SESSandbox
+from tests.mailer.sandbox.conftest import wait_for
 
 SIMULATOR = "simulator.amazonses.com"
 

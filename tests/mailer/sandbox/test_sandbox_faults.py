@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import raw_message
+
+from tests.mailer.sandbox.conftest import raw_message
 
 FAULTS = [
     # code, v1 code, v1 status, v2 code, v2 status, message fragment, stats key

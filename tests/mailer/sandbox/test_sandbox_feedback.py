@@ -6,9 +6,10 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from conftest import client, raw_message, verify_sns, wait_for
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from tests.mailer.sandbox.conftest import client, raw_message, verify_sns, wait_for
 
 BOUNCE = "bounce@simulator.amazonses.com"
 DSN_KEYS = {"emailAddress", "action", "status", "diagnosticCode"}

@@ -7,7 +7,8 @@ from urllib.parse import urlsplit
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import http, raw_message
+
+from tests.mailer.sandbox.conftest import http, raw_message
 
 
 def test_messages_and_stats_endpoints(box, ses):

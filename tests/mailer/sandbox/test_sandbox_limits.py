@@ -7,9 +7,9 @@ import time
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import client, raw_message
 
 from mailer.sandbox.limits import SlidingSum, TokenBucket
+from tests.mailer.sandbox.conftest import client, raw_message
 
 
 def send(ses, *recipients: str) -> str:

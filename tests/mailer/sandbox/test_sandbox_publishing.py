@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from conftest import client, http, raw_message, wait_for
+from tests.mailer.sandbox.conftest import client, http, raw_message, wait_for
 
 BOUNCE = "bounce@simulator.amazonses.com"
 

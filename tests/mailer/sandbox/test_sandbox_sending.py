@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import client, post, raw_message
-
 from mailer.sandbox import SESSandbox
+from tests.mailer.sandbox.conftest import client, post, raw_message
 
 
 def test_v1_raw_without_destinations_uses_headers_once_each(box, ses):

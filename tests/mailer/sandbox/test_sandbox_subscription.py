@@ -7,7 +7,8 @@ import urllib.request
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import client, http, verify_sns, wait_for
+
+from tests.mailer.sandbox.conftest import client, http, verify_sns, wait_for
 
 
 def subscriptions(box) -> list[dict]:
