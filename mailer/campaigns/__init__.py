@@ -1,0 +1,1 @@
+"""Bulk campaigns: audiences, fan-out into the bulk lane, control, progress and feedback."""

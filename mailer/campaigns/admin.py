@@ -1,0 +1,154 @@
+"""Admin (staff only): campaigns with progress and controls, audiences with CSV import."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.safestring import SafeString
+
+from mailer.campaigns import control, progress_html
+from mailer.campaigns.audiences import import_members
+from mailer.campaigns.exceptions import AudienceImportError, CampaignError
+from mailer.campaigns.forms import AudienceImportForm, CampaignForm
+from mailer.campaigns.headers import default_list_id
+from mailer.campaigns.models import Audience, Campaign, CampaignRecipient
+from mailer.campaigns.progress import Progress, progress
+
+CONTENT = ("name", "from_email", "subject", "text", "html", "audience", "list_id")
+
+
+def _control_action(service: Callable[[int], object], label: str, name: str):
+    """An admin action applying ``service`` to each selected campaign, reporting each error."""
+
+    def action(modeladmin: CampaignAdmin, request: HttpRequest, queryset: QuerySet) -> None:
+        done = 0
+        for campaign in queryset:
+            try:
+                service(campaign.id)
+                done += 1
+            except CampaignError as exc:
+                modeladmin.message_user(request, str(exc), messages.ERROR)
+        if done:
+            modeladmin.message_user(request, f"{label}: {done} campaign(s).", messages.SUCCESS)
+
+    action.__name__ = name
+    return admin.action(description=f"{label} selected campaigns")(action)
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    form = CampaignForm
+    list_display = ("name", "status", "progress_bar", "counts", "rate", "eta", "created")
+    list_filter = ("status",)
+    search_fields = ("name",)
+    readonly_fields = ("status", "created", "started", "finished", "progress_detail")
+    actions = [
+        _control_action(control.send, "Send", "send_campaigns"),
+        _control_action(control.pause, "Pause", "pause_campaigns"),
+        _control_action(control.resume, "Resume", "resume_campaigns"),
+        _control_action(control.cancel, "Cancel", "cancel_campaigns"),
+        _control_action(control.retry_failed, "Retry failed recipients of", "retry_failed"),
+    ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Campaign | None = None) -> tuple:
+        if obj is not None and obj.status != Campaign.Status.DRAFT:
+            return (*CONTENT, *self.readonly_fields)
+        return self.readonly_fields
+
+    def save_model(self, request: HttpRequest, obj: Campaign, form, change: bool) -> None:
+        obj.list_id = obj.list_id or default_list_id(obj.name, obj.from_email)
+        super().save_model(request, obj, form, change)
+
+    def _progress(self, obj: Campaign) -> Progress:
+        if not hasattr(obj, "_progress"):
+            obj._progress = progress(obj)
+        return obj._progress
+
+    @admin.display(description="progress")
+    def progress_bar(self, obj: Campaign) -> SafeString:
+        return progress_html.bar(self._progress(obj))
+
+    @admin.display(description="recipients")
+    def counts(self, obj: Campaign) -> str:
+        counts = self._progress(obj).counts
+        return " · ".join(f"{state} {n}" for state, n in counts.items() if n) or "-"
+
+    @admin.display(description="rate")
+    def rate(self, obj: Campaign) -> str:
+        report = self._progress(obj)
+        return f"{report.rate}/s (limit {report.limit_rate}/s)"
+
+    @admin.display(description="ETA")
+    def eta(self, obj: Campaign) -> str:
+        return progress_html.eta_text(self._progress(obj))
+
+    @admin.display(description="progress")
+    def progress_detail(self, obj: Campaign) -> SafeString | str:
+        return progress_html.detail(self._progress(obj)) if obj.pk else "-"
+
+
+@admin.register(CampaignRecipient)
+class CampaignRecipientAdmin(admin.ModelAdmin):
+    list_display = ("member", "campaign", "state", "sent_at", "delivered_at", "opens", "clicks",
+                    "error")
+    list_filter = ("state", "campaign")
+    search_fields = ("member__address",)
+    list_select_related = ("member", "campaign")
+    readonly_fields = [f.name for f in CampaignRecipient._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Audience)
+class AudienceAdmin(admin.ModelAdmin):
+    list_display = ("name", "member_count", "created")
+    search_fields = ("name",)
+    change_form_template = "admin/campaigns/audience/change_form.html"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Audience]:
+        return super().get_queryset(request).annotate(member_count=Count("members"))
+
+    @admin.display(description="members", ordering="member_count")
+    def member_count(self, obj: Audience) -> int:
+        return obj.member_count
+
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view(self.import_view)
+        return [path("<int:object_id>/import/", view, name="campaigns_audience_import"),
+                *super().get_urls()]
+
+    def import_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """Upload a CSV into the audience: all lines or none, each bad line listed."""
+        audience = get_object_or_404(Audience, pk=object_id)
+        if not self.has_change_permission(request, audience):
+            raise PermissionDenied
+        form = AudienceImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid() and self._import(request, audience, form):
+            change = reverse("admin:campaigns_audience_change", args=[object_id])
+            return HttpResponseRedirect(change)
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta,
+                   "original": audience, "form": form, "title": f"Import CSV into {audience}"}
+        return TemplateResponse(request, "admin/campaigns/audience/import.html", context)
+
+    def _import(self, request: HttpRequest, audience: Audience, form: AudienceImportForm) -> bool:
+        upload = form.cleaned_data["csv_file"]
+        text = io.TextIOWrapper(upload.file, encoding="utf-8-sig", newline="")
+        try:
+            count = import_members(audience, text)
+        except AudienceImportError as exc:
+            form.add_error("csv_file", exc.lines)
+            return False
+        self.message_user(request, f"Imported {count} members into {audience}.", messages.SUCCESS)
+        return True

@@ -1,0 +1,66 @@
+"""Audience import from CSV: all lines or none, every bad line reported."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from django.db import transaction
+
+from mailer.campaigns.csv_rows import LineError, Row, read_rows
+from mailer.campaigns.exceptions import AudienceImportError, CampaignExists
+from mailer.campaigns.models import Audience, AudienceMember
+
+CHUNK = 2000
+MAX_REPORTED = 100
+
+
+def create_audience(name: str, stream: TextIO) -> Audience:
+    """Create the audience ``name`` with the CSV's members (nothing is created on any error)."""
+    with transaction.atomic():
+        if Audience.objects.filter(name=name).exists():
+            raise CampaignExists(f"An audience named {name!r} exists already.")
+        audience = Audience.objects.create(name=name)
+        import_members(audience, stream)
+    return audience
+
+
+def import_members(audience: Audience, stream: TextIO) -> int:
+    """Add the CSV's members to ``audience`` (a known address gets the new context).
+
+    Streams in chunks inside one transaction: any bad line rolls everything back and raises
+    AudienceImportError listing every bad line. Returns the number of lines imported.
+    """
+    errors: list[str] = []
+    imported = 0
+    batch: list[AudienceMember] = []
+    with transaction.atomic():
+        for item in read_rows(stream):
+            if isinstance(item, LineError):
+                errors.append(str(item))
+            elif not errors:
+                batch.append(_member(audience, item))
+                imported += _flush(batch) if len(batch) >= CHUNK else 0
+        if errors:
+            raise AudienceImportError(_capped(errors))
+        imported += _flush(batch)
+    return imported
+
+
+def _member(audience: Audience, row: Row) -> AudienceMember:
+    return AudienceMember(audience=audience, address=row.address, context=row.context)
+
+
+def _flush(batch: list[AudienceMember]) -> int:
+    AudienceMember.objects.bulk_create(
+        batch, update_conflicts=True, unique_fields=["audience", "address"],
+        update_fields=["context"],
+    )
+    count = len(batch)
+    batch.clear()
+    return count
+
+
+def _capped(errors: list[str]) -> list[str]:
+    if len(errors) <= MAX_REPORTED:
+        return errors
+    return [*errors[:MAX_REPORTED], f"… and {len(errors) - MAX_REPORTED} more bad lines"]

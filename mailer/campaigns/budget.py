@@ -1,0 +1,36 @@
+"""Room left for bulk mail in SES's rolling 24-hour quota (as last read by mailer.quota)."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from post_office.models import Email
+
+from mailer.conf import get_settings
+from mailer.exceptions import RateLimiterUnavailable
+from mailer.lanes import BULK, lane_filter
+from mailer.queue import PENDING
+from mailer.ratelimit import get_state
+
+
+def daily_room() -> int | None:
+    """Recipients bulk mail may still queue; None if the quota is unknown or unlimited.
+
+    Bulk gets the 24-hour quota less the transactional share, less what was sent in the last
+    24 hours, less bulk mail already queued (or held by a paused campaign).
+    """
+    try:
+        quota = get_state().quota()
+    except RateLimiterUnavailable:
+        return None
+    limit = quota.get("max_24_hour_send")
+    if limit is None or limit < 0:
+        return None
+    bulk_limit = limit * (1 - get_settings().transactional_share)
+    used = quota.get("sent_last_24_hours", 0.0) + queued_bulk()
+    return max(0, int(bulk_limit - used))
+
+
+def queued_bulk() -> int:
+    """Bulk emails not sent yet: pending in the queue or held (status NULL) by a pause."""
+    waiting = Q(status__in=PENDING) | Q(status__isnull=True)
+    return Email.objects.filter(waiting, lane_filter(BULK)).count()

@@ -1,0 +1,82 @@
+"""Fan-out: one step enrols a chunk of members and queues a chunk of pending recipients."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from django.db import transaction
+from django.utils import timezone
+from post_office.models import Email
+
+from mailer import wakeup
+from mailer.campaigns import budget
+from mailer.campaigns.composing import Pending, compose
+from mailer.campaigns.conf import get_campaign_settings
+from mailer.campaigns.enrolment import enrol_next
+from mailer.campaigns.models import Campaign, CampaignRecipient
+from mailer.campaigns.outcomes import save_outcomes
+from mailer.lanes import BULK
+
+State = CampaignRecipient.State
+STEP_FIELDS = ["enrol_cursor", "enrolled", "fanout_at", "not_before"]
+
+
+class Step(StrEnum):
+    """What a step left: more work, nothing, a wait for quota, or a campaign not sending."""
+
+    MORE = "more"
+    DONE = "done"
+    WAITING = "waiting"
+    IDLE = "idle"
+
+
+def step(campaign_id: int, now: datetime | None = None) -> Step:
+    """Run one fan-out step in one transaction, holding the campaign's row lock.
+
+    The lock serialises steps with each other and with pause/resume/cancel, so a step never
+    queues mail for a campaign paused meanwhile. Re-running a step is harmless: enrolment
+    ignores existing rows and only pending recipients (none once queued) are queued.
+    """
+    now = now or timezone.now()
+    size = get_campaign_settings().chunk_size
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().filter(pk=campaign_id).first()
+        if campaign is None or campaign.status != Campaign.Status.SENDING:
+            return Step.IDLE
+        if not campaign.enrolled:
+            enrol_next(campaign, size)
+        result = _queue_within_quota(campaign, size, now)
+        campaign.fanout_at = now
+        campaign.save(update_fields=STEP_FIELDS)
+    return result
+
+
+def _queue_within_quota(campaign: Campaign, size: int, now: datetime) -> Step:
+    room = budget.daily_room()
+    if room == 0:
+        delay = get_campaign_settings().quota_recheck_seconds
+        campaign.not_before = now + timedelta(seconds=delay)
+        return Step.WAITING
+    campaign.not_before = None
+    limit = size if room is None else min(size, room)
+    queued = queue_next(campaign, limit, now)
+    return Step.MORE if queued == limit or not campaign.enrolled else Step.DONE
+
+
+def queue_next(campaign: Campaign, limit: int, now: datetime) -> int:
+    """Render and queue up to ``limit`` pending recipients (in the caller's transaction)."""
+    rows = (
+        CampaignRecipient.objects.filter(campaign=campaign, state=State.PENDING)
+        .order_by("id")
+        .values_list("id", "member__address", "member__context")[:limit]
+    )
+    pending = [Pending(*row) for row in rows]
+    if not pending:
+        return 0
+    outcomes = compose(campaign, pending, now)
+    emails = Email.objects.bulk_create([o.email for o in outcomes if o.email is not None])
+    save_outcomes(outcomes)
+    if emails:
+        wakeup.request(BULK)
+    return len(pending)

@@ -1,0 +1,50 @@
+"""Admin forms: a campaign with checked templates and sender, and a CSV upload."""
+
+from __future__ import annotations
+
+from django import forms
+
+from mailer.addresses import address_of
+from mailer.campaigns.exceptions import InvalidTemplate
+from mailer.campaigns.models import Campaign
+from mailer.campaigns.rendering import compile_one
+from mailer.exceptions import InvalidAddress
+
+
+class CampaignForm(forms.ModelForm):
+    """Rejects templates that do not compile and a From address that is not one."""
+
+    class Meta:
+        model = Campaign
+        fields = ["name", "from_email", "subject", "text", "html", "audience", "scheduled_at",
+                  "list_id"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if "list_id" in self.fields:
+            self.fields["list_id"].required = False
+            self.fields["list_id"].help_text = "Empty: derived from the name and the From domain."
+
+    def clean_from_email(self) -> str:
+        value = self.cleaned_data["from_email"]
+        try:
+            address_of(value)
+        except InvalidAddress as exc:
+            raise forms.ValidationError(exc.messages[0]) from None
+        return value.strip()
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        for part in ("subject", "text", "html"):
+            if cleaned.get(part):
+                try:
+                    compile_one(part, cleaned[part])
+                except InvalidTemplate as exc:
+                    self.add_error(part, exc.messages[0])
+        return cleaned
+
+
+class AudienceImportForm(forms.Form):
+    """One CSV file with an ``email`` column."""
+
+    csv_file = forms.FileField(label="CSV file", help_text="An email column; others are context.")

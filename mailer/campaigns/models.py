@@ -1,0 +1,127 @@
+"""Audiences, campaigns and one row per (campaign, recipient) with its state and feedback."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from post_office.models import Email
+
+
+class Audience(models.Model):
+    """A named list of recipients."""
+
+    name = models.CharField(max_length=200, unique=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AudienceMember(models.Model):
+    """One recipient of an audience: a normalised address and its template context."""
+
+    audience = models.ForeignKey(Audience, on_delete=models.CASCADE, related_name="members")
+    address = models.CharField(max_length=254, help_text="Normalised address.")
+    context = models.JSONField(default=dict, blank=True, help_text="The CSV's other columns.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["audience", "address"], name="campaigns_member_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.address
+
+
+class Campaign(models.Model):
+    """One mailing to an audience: templates, schedule, status and the fan-out's bookmark."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "draft"
+        SCHEDULED = "scheduled", "scheduled"
+        SENDING = "sending", "sending"
+        PAUSED = "paused", "paused"
+        DONE = "done", "done"
+        CANCELLED = "cancelled", "cancelled"
+
+    name = models.CharField(max_length=200, unique=True)
+    from_email = models.CharField("From", max_length=254)
+    subject = models.TextField(help_text="Django template.")
+    text = models.TextField(help_text="Django template: the plain-text body.")
+    html = models.TextField(blank=True, help_text="Django template: the HTML body (optional).")
+    audience = models.ForeignKey(Audience, on_delete=models.PROTECT, related_name="campaigns")
+    list_id = models.CharField(
+        "List-Id", max_length=100, help_text="RFC 2919 list identifier, e.g. news.example.com."
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    scheduled_at = models.DateTimeField(null=True, blank=True, help_text="Empty: at once.")
+    created = models.DateTimeField(default=timezone.now)
+    started = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+    enrol_cursor = models.BigIntegerField(
+        default=0, editable=False, help_text="Last audience member id given a recipient row."
+    )
+    enrolled = models.BooleanField(
+        default=False, editable=False, help_text="Every audience member has a recipient row."
+    )
+    fanout_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="Last fan-out step (stall detection)."
+    )
+    not_before = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text="Fan-out waits for room in the 24-hour quota until then.",
+    )
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CampaignRecipient(models.Model):
+    """One audience member in one campaign: its state, its queued Email and its feedback."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "pending"
+        QUEUED = "queued", "queued"
+        SENT = "sent", "sent"
+        SUPPRESSED = "suppressed", "suppressed"
+        FAILED = "failed", "failed"
+        BOUNCED = "bounced", "bounced"
+        COMPLAINED = "complained", "complained"
+        CANCELLED = "cancelled", "cancelled"
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="recipients", db_index=False
+    )
+    member = models.ForeignKey(AudienceMember, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    email = models.OneToOneField(
+        Email, null=True, blank=True, on_delete=models.SET_NULL, related_name="campaign_recipient"
+    )
+    error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    clicked_at = models.DateTimeField(null=True, blank=True)
+    opens = models.PositiveIntegerField(default=0)
+    clicks = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "member"], name="campaigns_recipient_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["campaign", "state", "id"], name="campaigns_rcpt_state_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} in {self.campaign_id}: {self.state}"

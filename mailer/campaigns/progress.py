@@ -1,0 +1,106 @@
+"""A campaign's progress: counts per recipient state, feedback counts, send rate and ETA."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from mailer.campaigns import reconcile
+from mailer.campaigns.conf import get_campaign_settings
+from mailer.campaigns.models import AudienceMember, Campaign, CampaignRecipient
+from mailer.conf import get_settings
+from mailer.exceptions import RateLimiterUnavailable
+from mailer.ratelimit import get_limiter
+
+State = CampaignRecipient.State
+WAITING = (State.PENDING, State.QUEUED)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a campaign stands. ``rate`` is what it sent per second over the last minute;
+    ``limit_rate`` the account rate the shared limiter paces at; the ETA is computed from it."""
+
+    campaign: str
+    status: str
+    counts: dict[str, int]
+    delivered: int
+    opened: int
+    clicked: int
+    rate: float
+    limit_rate: float
+    eta_seconds: float | None
+    waiting_for_quota_until: datetime | None
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def remaining(self) -> int:
+        return sum(self.counts[state] for state in WAITING)
+
+    @property
+    def done_fraction(self) -> float:
+        return 1.0 - self.remaining / self.total if self.total else 1.0
+
+    def as_dict(self) -> dict:
+        """Counts keyed by state name, then the other figures (JSON-ready)."""
+        figures = asdict(self)
+        counts = figures.pop("counts")
+        until = self.waiting_for_quota_until
+        figures["waiting_for_quota_until"] = until.isoformat() if until else None
+        return {**counts, "total": self.total, **figures}
+
+
+def progress(campaign: Campaign, now: datetime | None = None) -> Progress:
+    """Sync an active campaign's recipients with their emails, then measure it."""
+    now = now or timezone.now()
+    if campaign.status in reconcile.ACTIVE:
+        reconcile.sync(campaign.id)
+        campaign.refresh_from_db()
+    counts = state_counts(campaign)
+    figures = _feedback_counts(campaign, now)
+    limit = limit_rate()
+    remaining = sum(counts[state] for state in WAITING)
+    sending = campaign.status == Campaign.Status.SENDING
+    return Progress(
+        campaign=campaign.name, status=campaign.status, counts=counts,
+        rate=round(figures.pop("recent") / get_campaign_settings().rate_window_seconds, 2),
+        limit_rate=limit, eta_seconds=round(remaining / limit, 1) if sending else None,
+        waiting_for_quota_until=campaign.not_before if sending else None, **figures,
+    )
+
+
+def state_counts(campaign: Campaign) -> dict[str, int]:
+    """Recipients per state; members not enrolled yet count as pending."""
+    counts = dict.fromkeys(State.values, 0)
+    rows = CampaignRecipient.objects.filter(campaign=campaign).values("state")
+    counts.update({row["state"]: row["n"] for row in rows.annotate(n=Count("id")).order_by()})
+    if not campaign.enrolled:
+        later = AudienceMember.objects.filter(audience_id=campaign.audience_id)
+        counts[State.PENDING] += later.filter(id__gt=campaign.enrol_cursor).count()
+    return counts
+
+
+def _feedback_counts(campaign: Campaign, now: datetime) -> dict[str, int]:
+    since = now - timedelta(seconds=get_campaign_settings().rate_window_seconds)
+    return CampaignRecipient.objects.filter(campaign=campaign).aggregate(
+        delivered=Count("id", filter=Q(delivered_at__isnull=False)),
+        opened=Count("id", filter=Q(opened_at__isnull=False)),
+        clicked=Count("id", filter=Q(clicked_at__isnull=False)),
+        recent=Count("id", filter=Q(sent_at__gte=since)),
+    )
+
+
+def limit_rate() -> float:
+    """Recipients/s the shared limiter paces at; without one stored (or Redis), the configured
+    rate (MAILROOM_MAX_SEND_RATE, else 1/s)."""
+    try:
+        rate = get_limiter().rate()
+    except RateLimiterUnavailable:
+        rate = None
+    return rate or get_settings().send_rate(None)

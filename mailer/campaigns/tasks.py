@@ -1,0 +1,23 @@
+"""Celery tasks: thin wrappers that take a campaign id (or nothing) and call one service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from mailer.campaigns import dispatch, fanout, scheduler
+from mailer.campaigns.fanout import Step
+
+
+@shared_task(name=dispatch.FAN_OUT_TASK, acks_late=True, ignore_result=True)
+def fan_out(campaign_id: int) -> str:
+    """One fan-out step; while work is left, the next step is enqueued after it."""
+    result = fanout.step(campaign_id)
+    if result is Step.MORE:
+        dispatch.fan_out(campaign_id)
+    return result.value
+
+
+@shared_task(name="campaigns.tick", ignore_result=True)
+def tick() -> dict[str, list[int]]:
+    """Periodic (beat): start due campaigns, sync and finish active ones, restart stalls."""
+    return scheduler.tick()

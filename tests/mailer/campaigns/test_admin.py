@@ -1,0 +1,115 @@
+"""The admin: staff only, progress bars and counts, control actions, audience CSV import."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from mailer.campaigns import control
+from mailer.campaigns.models import Audience, AudienceMember, Campaign
+from tests.mailer.campaigns.conftest import csv_text, run_fanout
+
+pytestmark = pytest.mark.usefixtures("redis_client")
+
+
+def test_only_staff_see_campaigns(client, django_user_model, make_campaign):
+    make_campaign()
+    django_user_model.objects.create_user("joe", password="pw")
+    client.login(username="joe", password="pw")
+    response = client.get(reverse("admin:campaigns_campaign_changelist"))
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_the_list_shows_a_progress_bar_counts_rate_and_eta(admin_client, sending):
+    campaign = sending(csv_text(4))
+    run_fanout(campaign.id)
+
+    page = admin_client.get(reverse("admin:campaigns_campaign_changelist")).content.decode()
+
+    assert 'class="campaign-progress"' in page and "queued 4" in page
+    assert "/s (limit" in page and "0:00:0" in page  # ETA at the fallback rate
+    assert '<script src="http' not in page and "cdn" not in page.lower()
+
+
+def test_the_change_page_shows_the_detail_and_locks_content_once_sent(admin_client, sending):
+    campaign = sending(csv_text(2))
+    page = admin_client.get(reverse("admin:campaigns_campaign_change", args=[campaign.id]))
+    html = page.content.decode()
+    assert page.status_code == 200 and "delivered / opened / clicked" in html
+    assert 'name="subject"' not in html  # read-only while sending
+
+
+def test_actions_control_campaigns_and_report_refusals(admin_client, make_campaign):
+    draft = make_campaign(name="a")
+    running = control.send(make_campaign(name="b").id)
+    url = reverse("admin:campaigns_campaign_changelist")
+
+    response = admin_client.post(
+        url, {"action": "pause_campaigns", "_selected_action": [draft.id, running.id]}, follow=True
+    )
+
+    assert Campaign.objects.get(pk=running.id).status == "paused"
+    assert Campaign.objects.get(pk=draft.id).status == "draft"
+    text = response.content.decode()
+    assert "Pause: 1 campaign(s)." in text and "is draft: it cannot be paused" in text
+
+
+def test_the_add_form_rejects_a_template_that_does_not_compile(admin_client, make_campaign):
+    audience = make_campaign().audience
+    response = admin_client.post(
+        reverse("admin:campaigns_campaign_add"),
+        {
+            "name": "x",
+            "from_email": "a@example.com",
+            "subject": "{% nope %}",
+            "text": "t",
+            "audience": audience.id,
+            "list_id": "",
+        },
+    )
+    assert response.status_code == 200
+    assert "The subject template does not compile" in response.content.decode()
+    assert not Campaign.objects.filter(name="x").exists()
+
+
+def test_audience_import_lists_bad_lines_and_imports_nothing(admin_client, db):
+    audience = Audience.objects.create(name="list")
+    url = reverse("admin:campaigns_audience_import", args=[audience.id])
+    assert (
+        admin_client.get(reverse("admin:campaigns_audience_change", args=[audience.id]))
+        .content.decode()
+        .count(url)
+        == 1
+    )
+
+    bad = SimpleUploadedFile("a.csv", b"email,n\na@example.com,1\nbroken,2\n", "text/csv")
+    response = admin_client.post(url, {"csv_file": bad})
+    assert (
+        response.status_code == 200
+        and "line 3: &#x27;broken&#x27; cannot be used" in response.content.decode()
+    )
+    assert not AudienceMember.objects.exists()
+
+    good = SimpleUploadedFile("a.csv", "\ufeffemail,n\na@example.com,1\n".encode(), "text/csv")
+    response = admin_client.post(url, {"csv_file": good})
+    assert response.status_code == 302
+    assert AudienceMember.objects.get().context == {"n": "1"}
+
+
+def test_the_add_form_derives_the_list_id(admin_client, make_campaign):
+    audience = make_campaign().audience
+    response = admin_client.post(
+        reverse("admin:campaigns_campaign_add"),
+        {
+            "name": "Autumn",
+            "from_email": "Shop <shop@example.net>",
+            "subject": "Hi",
+            "text": "t",
+            "html": "",
+            "audience": audience.id,
+            "list_id": "",
+        },
+    )
+    assert response.status_code == 302
+    assert Campaign.objects.get(name="Autumn").list_id == "autumn.example.net"
