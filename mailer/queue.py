@@ -132,7 +132,10 @@ def mark_sending(email_ids: list[int], token: uuid.UUID) -> list[int]:
     """
     now = timezone.now()
     held = Delivery.objects.filter(
-        email_id__in=email_ids, lease_token=token, lease_expires_at__gt=now
+        email_id__in=email_ids,
+        lease_token=token,
+        lease_expires_at__gt=now,
+        email__status__in=PENDING,  # a campaign paused or cancelled meanwhile is not sent
     )
     if held.update(state=State.SENDING, updated_at=now) == len(email_ids):
         return list(email_ids)

@@ -95,7 +95,9 @@ def _send_wave(
             queue.record_suppressed(email.id, claim.token, decisions[email.id].dropped)
             result.add("suppressed")
     held = set(queue.mark_sending([e.id for e in ready], claim.token)) if ready else set()
-    result.add("released", len(ready) - len(held))
+    if not_held := [e.id for e in ready if e.id not in held]:
+        queue.release(not_held, claim.token)  # paused, cancelled, or the lease ran out
+        result.add("released", len(not_held))
     attempts = list(
         _pool().map(
             lambda e: _attempt(e, decisions[e.id], claim), [e for e in ready if e.id in held]

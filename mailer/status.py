@@ -16,7 +16,8 @@ from mailer.queue import PENDING
 
 
 def queue_counts() -> dict[str, int | float | str | None]:
-    """Counts keyed by state name (queued, sending, sent, failed, suppressed, …), then the
+    """Counts keyed by state name (queued, sending, sent, failed, suppressed, ``held`` for a
+    paused campaign's mail, …), then the
     pause (``paused``, ``paused_until``, ``pause_reason``), ``send_rate`` and ``ses_*`` counters."""
     now = timezone.now()
     pending = Q(status__in=PENDING)
@@ -31,6 +32,7 @@ def queue_counts() -> dict[str, int | float | str | None]:
         scheduled=Count("id", filter=pending & Q(scheduled_time__gt=now)),
         queued_transactional=Count("id", filter=pending & ~leased & lane_filter(TRANSACTIONAL)),
         queued_bulk=Count("id", filter=pending & ~leased & lane_filter(BULK)),
+        held=Count("id", filter=Q(status__isnull=True) & lane_filter(BULK)),
         possible_duplicates=Count("id", filter=Q(delivery__possible_duplicate=True)),
         oldest=Min("created", filter=pending),
     )

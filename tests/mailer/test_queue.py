@@ -202,3 +202,10 @@ def test_concurrent_claims_never_share_an_email():
         t.join()
     claimed = [i for batch in results for i in batch]
     assert len(claimed) == 40 and len(set(claimed)) == 40
+
+
+def test_mail_held_back_after_the_claim_is_not_sent():
+    ids = queue_emails(2)
+    claim = queue.claim("transactional", 10, 300, "w1")
+    Email.objects.filter(id=ids[0]).update(status=None)  # e.g. its campaign was paused
+    assert queue.mark_sending(ids, claim.token) == [ids[1]]
