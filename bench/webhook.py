@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-FIXTURES = Path("/work/shared/fixtures/ses")
+FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "ses"
 TOPIC = "arn:aws:sns:us-east-1:123456789012:bench-feedback"
 CERT_URL = "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0be4c40000000000.pem"
 GOAL = 300.0

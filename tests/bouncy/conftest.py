@@ -23,7 +23,7 @@ from django.core.cache import cache
 
 from bouncy import sns
 
-SES_FIXTURES = Path("/work/shared/fixtures/ses")
+SES_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ses"
 TOPIC = "arn:aws:sns:us-east-1:123456789012:ses-feedback"
 OTHER_TOPIC = "arn:aws:sns:us-east-1:999999999999:someone-elses-topic"
 SNS_CERT_URL = "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0123456789abcdef.pem"

@@ -11,7 +11,7 @@ import pytest
 from bouncy import events
 from bouncy.exceptions import SesParseError
 
-FIXTURES = Path("/work/shared/fixtures/ses")
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ses"
 MANIFEST = json.loads((FIXTURES / "MANIFEST.json").read_text())
 RECEIVED = datetime(2024, 1, 1, tzinfo=UTC)
 

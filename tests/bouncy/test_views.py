@@ -13,7 +13,9 @@ from bouncy import sns
 from bouncy.models import Bounce, Complaint, Delivery, Event, Notification
 
 pytestmark = pytest.mark.django_db
-MANIFEST = json.loads(Path("/work/shared/fixtures/ses/MANIFEST.json").read_text())
+MANIFEST = json.loads(
+    (Path(__file__).resolve().parents[1] / "fixtures" / "ses" / "MANIFEST.json").read_text()
+)
 FIXTURE_NAMES = [entry["file"] for entry in MANIFEST]
 
 
@@ -61,34 +63,54 @@ def test_get_is_405(client):
     assert nothing_stored()
 
 
-@pytest.mark.parametrize("raw, words", [
-    (b"", "not JSON"),
-    (b"hello", "not JSON"),
-    (b"\xff\xfe{}", "not UTF-8"),
-    (b"[1, 2]", "JSON list, not an object"),
-    (b'"Notification"', "JSON str"),
-    (b"{}", "missing key 'Type'"),
-    (b"[" * 5000 + b"]" * 5000, "not JSON"),
-    (b'{"notificationType": "Bounce", "mail": {}}', "without its SNS envelope"),
-    (b'{"Type": "Spam"}', "unsupported Type 'Spam'"),
-    (b'{"Type": ["Notification"]}', "unsupported Type"),
-])
+@pytest.mark.parametrize(
+    "raw, words",
+    [
+        (b"", "not JSON"),
+        (b"hello", "not JSON"),
+        (b"\xff\xfe{}", "not UTF-8"),
+        (b"[1, 2]", "JSON list, not an object"),
+        (b'"Notification"', "JSON str"),
+        (b"{}", "missing key 'Type'"),
+        (b"[" * 5000 + b"]" * 5000, "not JSON"),
+        (b'{"notificationType": "Bounce", "mail": {}}', "without its SNS envelope"),
+        (b'{"Type": "Spam"}', "unsupported Type 'Spam'"),
+        (b'{"Type": ["Notification"]}', "unsupported Type"),
+    ],
+)
 def test_bodies_that_are_not_sns_messages_are_400(post, raw, words):
     assert_rejected(post(raw), 400, words)
 
 
-@pytest.mark.parametrize("key", ["MessageId", "TopicArn", "Message", "Timestamp",
-                                 "SignatureVersion", "Signature", "SigningCertURL"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "MessageId",
+        "TopicArn",
+        "Message",
+        "Timestamp",
+        "SignatureVersion",
+        "Signature",
+        "SigningCertURL",
+    ],
+)
 def test_a_missing_key_is_400(post, publisher, tools, key):
     envelope = publisher.aws("awsdoc_event_send.json")
     del envelope[key]
     assert_rejected(post(envelope), 400, f"missing key '{key}'")
 
 
-@pytest.mark.parametrize("key, value", [
-    ("MessageId", 12), ("Message", {"eventType": "Send"}), ("Timestamp", None),
-    ("Subject", 7), ("Signature", ["x"]), ("TopicArn", ""),
-])
+@pytest.mark.parametrize(
+    "key, value",
+    [
+        ("MessageId", 12),
+        ("Message", {"eventType": "Send"}),
+        ("Timestamp", None),
+        ("Subject", 7),
+        ("Signature", ["x"]),
+        ("TopicArn", ""),
+    ],
+)
 def test_a_value_of_the_wrong_type_is_400(post, publisher, tools, key, value):
     envelope = publisher.aws("awsdoc_event_send.json")
     envelope[key] = value
@@ -144,13 +166,17 @@ def test_a_v1_signature_labelled_v2_is_403(post, publisher, tools):
     assert_rejected(post(envelope), 403, "signature does not match")
 
 
-@pytest.mark.parametrize("signature, status, words", [
-    ("", 400, "'Signature' is empty"),
-    ("not base64!", 403, "Signature is not base64"),
-    ("QUJD", 403, "signature does not match"),
-])
+@pytest.mark.parametrize(
+    "signature, status, words",
+    [
+        ("", 400, "'Signature' is empty"),
+        ("not base64!", 403, "Signature is not base64"),
+        ("QUJD", 403, "signature does not match"),
+    ],
+)
 def test_a_missing_or_garbled_signature_is_refused(
-        post, publisher, tools, signature, status, words):
+    post, publisher, tools, signature, status, words
+):
     envelope = publisher.aws("awsdoc_event_send.json")
     envelope["Signature"] = signature
     assert_rejected(post(envelope), status, words)
@@ -158,7 +184,8 @@ def test_a_missing_or_garbled_signature_is_refused(
 
 @pytest.mark.parametrize("version", ["3", "0", "", "1.0", "SHA256"])
 def test_an_unknown_signature_version_is_400_without_network(
-        post, publisher, tools, cert_server, version):
+    post, publisher, tools, cert_server, version
+):
     envelope = publisher.aws("awsdoc_event_send.json")
     envelope["SignatureVersion"] = version
     assert_rejected(post(envelope), 400, "SignatureVersion")
@@ -178,14 +205,18 @@ def test_a_topic_changed_after_signing_is_403(post, publisher, tools, settings):
     assert_rejected(post(envelope), 403, "signature does not match")
 
 
-@pytest.mark.parametrize("path", [
-    "https://sns.s3-us-west-2.amazonaws.com/SimpleNotificationService-0123abcd.pem",
-    "https://evil.example/SimpleNotificationService-0123abcd.pem",
-    "https://sns.us-east-1.amazonaws.com.evil.example/SimpleNotificationService-0123abcd.pem",
-    "http://127.0.0.2:{port}/SimpleNotificationService-0123abcd.pem",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "https://sns.s3-us-west-2.amazonaws.com/SimpleNotificationService-0123abcd.pem",
+        "https://evil.example/SimpleNotificationService-0123abcd.pem",
+        "https://sns.us-east-1.amazonaws.com.evil.example/SimpleNotificationService-0123abcd.pem",
+        "http://127.0.0.2:{port}/SimpleNotificationService-0123abcd.pem",
+    ],
+)
 def test_a_cert_url_on_another_host_is_403_and_never_fetched(
-        post, publisher, tools, cert_server, path):
+    post, publisher, tools, cert_server, path
+):
     url = path.format(port=cert_server.port)
     envelope = publisher.aws("awsdoc_event_send.json", cert_url=url)
     assert_rejected(post(envelope), 403, "not an SNS certificate URL")
@@ -233,7 +264,9 @@ def test_a_certificate_host_in_trouble_is_503_so_sns_retries(post, publisher, to
 
 
 def test_an_untrusted_subscribe_url_is_403_and_never_fetched(post, publisher, cert_server):
-    envelope = publisher.confirmation(subscribe_url="https://evil.example/?Action=ConfirmSubscription")
+    envelope = publisher.confirmation(
+        subscribe_url="https://evil.example/?Action=ConfirmSubscription"
+    )
     assert_rejected(post(envelope), 403, "SubscribeURL")
     assert all(not hit.startswith("/confirm") for hit in cert_server.hits)
 
@@ -248,8 +281,9 @@ class TestWithDebugOff:
 
     def test_a_cached_sns_certificate_verifies(self, post, publisher, tools, leaf, cert_server):
         sns.cache_certificate(tools.SNS_CERT_URL, leaf.pem)
-        envelope = publisher.aws("awsdoc_event_delivery.json",
-                                    cert_url=tools.SNS_CERT_URL, version="2")
+        envelope = publisher.aws(
+            "awsdoc_event_delivery.json", cert_url=tools.SNS_CERT_URL, version="2"
+        )
         assert post(envelope).status_code == 200
         assert Delivery.objects.get().address == "recipient@example.com"
 
@@ -258,16 +292,20 @@ class TestWithDebugOff:
         assert_rejected(post(envelope), 403, "refused while DEBUG is off")
         assert cert_server.hits == []
 
-    @pytest.mark.parametrize("raw, status", [
-        (b"hello", 400), (b"{}", 400), (b'{"Type": "Notification"}', 400),
-    ])
+    @pytest.mark.parametrize(
+        "raw, status",
+        [
+            (b"hello", 400),
+            (b"{}", 400),
+            (b'{"Type": "Notification"}', 400),
+        ],
+    )
     def test_bad_bodies_get_the_same_plain_answer(self, post, raw, status):
         assert_rejected(post(raw), status, "")
 
     def test_a_bad_signature_is_403(self, post, publisher, tools, leaf):
         sns.cache_certificate(tools.SNS_CERT_URL, leaf.pem)
-        envelope = publisher.aws("awsdoc_event_send.json",
-                                    cert_url=tools.SNS_CERT_URL)
+        envelope = publisher.aws("awsdoc_event_send.json", cert_url=tools.SNS_CERT_URL)
         envelope["Message"] += " "
         assert_rejected(post(envelope), 403, "signature does not match")
 
@@ -279,8 +317,7 @@ def test_a_rejection_is_logged_on_one_line(post, caplog):
 
 
 def test_a_reason_never_spans_lines(post, publisher, tools):
-    envelope = publisher.aws("awsdoc_event_send.json",
-                                TopicArn="arn:aws:sns:x\nSet-Cookie: a=b")
+    envelope = publisher.aws("awsdoc_event_send.json", TopicArn="arn:aws:sns:x\nSet-Cookie: a=b")
     response = post(envelope)
     assert_rejected(response, 403, "not in BOUNCY_TOPIC_ARN")
     assert "Set-Cookie" not in response.headers
