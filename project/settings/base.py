@@ -19,7 +19,9 @@ SECRET_KEY = env.str(
     default="dev-only-insecure-key-set-SECRET_KEY-in-production" if DEBUG else None,
     hint="set SECRET_KEY to a long random string (or DEBUG=1 for local development)",
 )
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=("localhost", "127.0.0.1", "[::1]") if DEBUG else ())
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS", default=("localhost", "127.0.0.1", "[::1]") if DEBUG else ()
+)
 if not DEBUG and not ALLOWED_HOSTS:
     raise EnvError("ALLOWED_HOSTS", "is not set", "list the site's host names, comma-separated")
 
@@ -76,7 +78,9 @@ try:
         )
     }
 except ValueError as exc:
-    raise EnvError("DATABASE_URL", f"cannot be read ({exc})", "use e.g. postgres://user:pass@host:5432/db") from None
+    raise EnvError(
+        "DATABASE_URL", f"cannot be read ({exc})", "use e.g. postgres://user:pass@host:5432/db"
+    ) from None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded default: let a worker's sender threads and the web server share one file.
     DATABASES["default"]["OPTIONS"] = {
@@ -104,7 +108,9 @@ STORAGES = {
 MEDIA_ROOT = BASE_DIR / "media"
 
 # --- Redis: Celery broker, shared rate limiter, Django cache ----------------------------------
-REDIS_URL = env.url("REDIS_URL", default="redis://127.0.0.1:6379/0", schemes=("redis", "rediss", "unix"))
+REDIS_URL = env.url(
+    "REDIS_URL", default="redis://127.0.0.1:6379/0", schemes=("redis", "rediss", "unix")
+)
 if REDIS_URL.startswith("rediss://") and "ssl_cert_reqs=" not in REDIS_URL:
     # Heroku Key-Value Store serves TLS with a self-signed certificate; redis-py, kombu and
     # Django's cache all read this query parameter from the URL.
@@ -171,9 +177,7 @@ if MAILROOM_SOFT_BOUNCE_GRACE_DAYS > 30:
     raise EnvError("MAILROOM_SOFT_BOUNCE_GRACE_DAYS", "is over 30 days", "set 30 at most")
 # Share of the account rate kept for transactional mail while it is busy (range checked in
 # mailer.conf, which allows 0: hence the open minimum here).
-MAILROOM_TRANSACTIONAL_SHARE = env.float(
-    "MAILROOM_TRANSACTIONAL_SHARE", default=0.2, minimum=-1.0
-)
+MAILROOM_TRANSACTIONAL_SHARE = env.float("MAILROOM_TRANSACTIONAL_SHARE", default=0.2, minimum=-1.0)
 # How long sending pauses when SES's 24-hour quota is used up (a quota refresh may end it sooner).
 MAILROOM_QUOTA_PAUSE_SECONDS = env.float("MAILROOM_QUOTA_PAUSE_SECONDS", default=600.0)
 MAILROOM_QUOTA_REFRESH_SECONDS = env.float("MAILROOM_QUOTA_REFRESH_SECONDS", default=60.0)
@@ -247,7 +251,10 @@ LOGGING = {
 }
 
 CELERY_BEAT_SCHEDULE = {
-    "mailer-sweep": {"task": "mailer.sweep", "schedule": env.float("MAILROOM_SWEEP_SECONDS", default=15.0)},
+    "mailer-sweep": {
+        "task": "mailer.sweep",
+        "schedule": env.float("MAILROOM_SWEEP_SECONDS", default=15.0),
+    },
     "mailer-refresh-quota": {
         "task": "mailer.refresh_quota",
         "schedule": MAILROOM_QUOTA_REFRESH_SECONDS,
