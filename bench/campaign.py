@@ -3,7 +3,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/camp_bench \\
     REDIS_URL=redis://127.0.0.1:6379/14 .venv/bin/python bench/campaign.py \\
         [--sizes 25000,50000,100000] [--drain 50000] [--rate 100] [--probes 60] \\
-        [--interval 0.25] [--skip-drain]
+        [--interval 0.25] [--skip-drain] [--chunk 2000]
 
 Uses its own database (created and migrated here; its tables are emptied) and its own Redis
 database (flushed: never point it at one a test run or another benchmark uses).
@@ -225,8 +225,11 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=0.25, help="seconds between probes")
     parser.add_argument("--topology", choices=["shared", "dedicated", "both"], default="both")
     parser.add_argument("--skip-drain", action="store_true")
+    parser.add_argument("--chunk", type=int, help="MAILROOM_CAMPAIGN_CHUNK_SIZE (else settings)")
     parser.add_argument("--fanout-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.chunk:  # read by the settings in this process and the children it starts
+        os.environ["MAILROOM_CAMPAIGN_CHUNK_SIZE"] = str(args.chunk)
     if args.fanout_child:
         return fanout_child(args.fanout_child)
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}", flush=True)

@@ -1,4 +1,4 @@
-"""Turn pending recipients into unsaved Email rows: suppression, rendering and headers."""
+"""Turn pending recipients into messages to queue: suppression, rendering and headers."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.utils import make_msgid
 
-from post_office.models import PRIORITY, STATUS, Email
 from post_office.settings import get_message_id_enabled, get_message_id_fqdn
 
 from mailer import suppression
 from mailer.campaigns.exceptions import InvalidTemplate
-from mailer.campaigns.headers import message_headers, unsubscribe_link
+from mailer.campaigns.headers import unsubscribe_link
 from mailer.campaigns.models import Campaign, CampaignRecipient
 from mailer.campaigns.rendering import Templates, compile_templates, render
+from mailer.campaigns.tokens import HeaderMaker, header_maker
 from mailer.suppression import Rule
 
 State = CampaignRecipient.State
@@ -30,32 +30,78 @@ class Pending:
 
 
 @dataclass(frozen=True, slots=True)
+class Message:
+    """One rendered campaign message, not saved yet (fanout writes it as a post_office Email)."""
+
+    to: str
+    subject: str
+    text: str
+    html: str
+    headers: dict[str, str]
+    message_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Outcome:
-    """What became of one recipient: queued with an (unsaved) email, suppressed or failed."""
+    """What became of one recipient: queued with a message, suppressed or failed."""
 
     recipient_id: int
     state: str
-    email: Email | None = None
+    message: Message | None = None
     error: str = ""
 
 
-def compose(campaign: Campaign, recipients: Sequence[Pending], now: datetime) -> list[Outcome]:
-    """One Outcome per recipient, in order."""
+@dataclass(frozen=True, slots=True)
+class Composer:
+    """What every recipient of one chunk shares: templates, suppressions, headers, ids.
+
+    ``compose_one`` is per recipient, so callers may stream rows to the database as they go.
+    """
+
+    templates: Templates | None
+    template_error: str
+    rules: dict[str, Rule]
+    headers: HeaderMaker | None
+    msgid_domain: str | None
+
+    def compose_one(self, recipient: Pending) -> Outcome:
+        """The recipient's Outcome (a template error fails only that recipient)."""
+        if self.templates is None or self.headers is None:
+            return Outcome(recipient.id, State.FAILED, error=self.template_error)
+        rule = self.rules.get(recipient.address)
+        if rule is not None and rule.blocks(bulk=True):
+            return Outcome(recipient.id, State.SUPPRESSED, error=f"Suppressed: {rule.reason}")
+        return _render_one(self, self.templates, self.headers, recipient)
+
+
+def composer(campaign: Campaign, recipients: Sequence[Pending], now: datetime) -> Composer:
+    """Compile the templates and look up suppressions once for these recipients."""
     try:
-        templates = compile_templates(campaign.subject, campaign.text, campaign.html)
+        templates, error = compile_templates(campaign.subject, campaign.text, campaign.html), ""
     except InvalidTemplate as exc:
-        return [Outcome(r.id, State.FAILED, error=exc.messages[0]) for r in recipients]
-    rules = suppression.lookup([r.address for r in recipients], now)
-    return [_compose_one(campaign, templates, r, rules) for r in recipients]
+        templates, error = None, exc.messages[0]
+    sample = recipients[0].address if recipients and templates else None
+    return Composer(
+        templates=templates,
+        template_error=error,
+        rules=suppression.lookup([r.address for r in recipients], now) if templates else {},
+        headers=header_maker(campaign.list_id, campaign.name, sample) if sample else None,
+        msgid_domain=str(get_message_id_fqdn()) if get_message_id_enabled() else None,
+    )
 
 
-def _compose_one(
-    campaign: Campaign, templates: Templates, recipient: Pending, rules: dict[str, Rule]
+def compose(campaign: Campaign, recipients: Sequence[Pending], now: datetime) -> list[Outcome]:
+    """One Outcome per recipient, in order (templates compiled once per chunk, not per row)."""
+    if not recipients:
+        return []
+    chunk = composer(campaign, recipients, now)
+    return [chunk.compose_one(r) for r in recipients]
+
+
+def _render_one(
+    chunk: Composer, templates: Templates, make_headers: HeaderMaker, recipient: Pending
 ) -> Outcome:
-    rule = rules.get(recipient.address)
-    if rule is not None and rule.blocks(bulk=True):
-        return Outcome(recipient.id, State.SUPPRESSED, error=f"Suppressed: {rule.reason}")
-    headers = message_headers(recipient.address, campaign.list_id, campaign.name)
+    headers = make_headers(recipient.address)
     context = {**recipient.context, "email": recipient.address}
     if templates.uses_unsubscribe_url:
         context["unsubscribe_url"] = unsubscribe_link(headers)
@@ -64,13 +110,8 @@ def _compose_one(
     except Exception as exc:  # any template tag or filter may raise: fail this one recipient
         error = f"Template error: {type(exc).__name__}: {exc}"
         return Outcome(recipient.id, State.FAILED, error=error)
-    email = Email(
-        from_email=campaign.from_email, to=[recipient.address], subject=rendered.subject,
-        message=rendered.text, html_message=rendered.html, headers=headers,
-        priority=PRIORITY.low, status=STATUS.queued, message_id=_message_id(),
+    msgid = make_msgid(domain=chunk.msgid_domain) if chunk.msgid_domain else None
+    message = Message(
+        recipient.address, rendered.subject, rendered.text, rendered.html, headers, msgid
     )
-    return Outcome(recipient.id, State.QUEUED, email)
-
-
-def _message_id() -> str | None:
-    return make_msgid(domain=get_message_id_fqdn()) if get_message_id_enabled() else None
+    return Outcome(recipient.id, State.QUEUED, message)

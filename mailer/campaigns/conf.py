@@ -22,7 +22,7 @@ class CampaignSettings:
 def get_campaign_settings() -> CampaignSettings:
     """Read the settings now; a chunk size below 1 raises, naming the setting."""
     s = django_settings
-    chunk = getattr(s, "MAILROOM_CAMPAIGN_CHUNK_SIZE", 500)
+    chunk = getattr(s, "MAILROOM_CAMPAIGN_CHUNK_SIZE", 2000)
     if chunk < 1:
         raise MailerConfigurationError(f"MAILROOM_CAMPAIGN_CHUNK_SIZE is {chunk}: set 1 or more.")
     return CampaignSettings(

@@ -7,15 +7,15 @@ from enum import StrEnum
 
 from django.db import transaction
 from django.utils import timezone
-from post_office.models import Email
 
 from mailer import wakeup
-from mailer.campaigns import budget
+from mailer.campaigns import budget, direct
 from mailer.campaigns.composing import Pending, compose
 from mailer.campaigns.conf import get_campaign_settings
 from mailer.campaigns.enrolment import enrol_next
 from mailer.campaigns.models import Campaign, CampaignRecipient
 from mailer.campaigns.outcomes import save_outcomes
+from mailer.campaigns.writing import write_emails
 from mailer.lanes import BULK
 
 State = CampaignRecipient.State
@@ -36,7 +36,9 @@ def step(campaign_id: int, now: datetime | None = None) -> Step:
 
     The lock serialises steps with each other and with pause/resume/cancel, so a step never
     queues mail for a campaign paused meanwhile. Re-running a step is harmless: enrolment
-    ignores existing rows and only pending recipients (none once queued) are queued.
+    ignores existing rows and only pending recipients (none once queued) are queued. While
+    enrolling with quota room and nothing pending, a chunk is enrolled and queued in one pass
+    (mailer.campaigns.direct); otherwise members are enrolled as pending, then queued.
     """
     now = now or timezone.now()
     size = get_campaign_settings().chunk_size
@@ -44,22 +46,31 @@ def step(campaign_id: int, now: datetime | None = None) -> Step:
         campaign = Campaign.objects.select_for_update().filter(pk=campaign_id).first()
         if campaign is None or campaign.status != Campaign.Status.SENDING:
             return Step.IDLE
-        if not campaign.enrolled:
-            enrol_next(campaign, size)
-        result = _queue_within_quota(campaign, size, now)
+        result = _advance(campaign, size, now)
         campaign.fanout_at = now
         campaign.save(update_fields=STEP_FIELDS)
     return result
 
 
-def _queue_within_quota(campaign: Campaign, size: int, now: datetime) -> Step:
+def _advance(campaign: Campaign, size: int, now: datetime) -> Step:
     room = budget.daily_room()
+    limit = size if room is None else min(size, room)
+    if room != 0 and direct.applies(campaign, limit, size):
+        campaign.not_before = None
+        if direct.enrol_and_queue(campaign, size, now):
+            wakeup.request(BULK)
+        return Step.DONE if campaign.enrolled else Step.MORE
+    if not campaign.enrolled:
+        enrol_next(campaign, size)
+    return _queue_within_quota(campaign, room, limit, now)
+
+
+def _queue_within_quota(campaign: Campaign, room: int | None, limit: int, now: datetime) -> Step:
     if room == 0:
         delay = get_campaign_settings().quota_recheck_seconds
         campaign.not_before = now + timedelta(seconds=delay)
         return Step.WAITING
     campaign.not_before = None
-    limit = size if room is None else min(size, room)
     queued = queue_next(campaign, limit, now)
     return Step.MORE if queued == limit or not campaign.enrolled else Step.DONE
 
@@ -75,8 +86,9 @@ def queue_next(campaign: Campaign, limit: int, now: datetime) -> int:
     if not pending:
         return 0
     outcomes = compose(campaign, pending, now)
-    emails = Email.objects.bulk_create([o.email for o in outcomes if o.email is not None])
-    save_outcomes(outcomes)
-    if emails:
+    messages = [o.message for o in outcomes if o.message is not None]
+    ids = iter(write_emails(campaign.from_email, messages, timezone.now()))
+    save_outcomes(outcomes, [next(ids) if o.message is not None else None for o in outcomes])
+    if messages:
         wakeup.request(BULK)
     return len(pending)

@@ -19,16 +19,19 @@ WHERE r.id = v.id
 """
 
 
-def save_outcomes(outcomes: Sequence[Outcome]) -> None:
-    """Store each outcome on its recipient row (emails saved first; one UPDATE on PostgreSQL)."""
+def save_outcomes(outcomes: Sequence[Outcome], email_ids: Sequence[int | None]) -> None:
+    """Store each outcome and its saved email's id (or None) on its recipient row.
+
+    One UPDATE on PostgreSQL; ``email_ids`` is aligned with ``outcomes``.
+    """
     if connection.vendor != "postgresql":
-        rows = [CampaignRecipient(id=o.recipient_id, state=o.state, email=o.email, error=o.error)
-                for o in outcomes]
+        rows = [CampaignRecipient(id=o.recipient_id, state=o.state, email_id=e, error=o.error)
+                for o, e in zip(outcomes, email_ids, strict=True)]
         CampaignRecipient.objects.bulk_update(rows, ["state", "email", "error"])
         return
     columns = [
         [o.recipient_id for o in outcomes], [o.state for o in outcomes],
-        [o.email.id if o.email else None for o in outcomes], [o.error for o in outcomes],
+        list(email_ids), [o.error for o in outcomes],
     ]
     with connection.cursor() as cursor:
         cursor.execute(UNNEST_UPDATE, columns)

@@ -267,7 +267,7 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Campaigns (mailer.campaigns) ---------------------------------------------------------------
 # Recipients rendered and queued per fan-out step (one transaction each).
-MAILROOM_CAMPAIGN_CHUNK_SIZE = env.int("MAILROOM_CAMPAIGN_CHUNK_SIZE", default=500, minimum=1)
+MAILROOM_CAMPAIGN_CHUNK_SIZE = env.int("MAILROOM_CAMPAIGN_CHUNK_SIZE", default=2000, minimum=1)
 # How long fan-out waits before looking again when the 24-hour quota has no room left.
 MAILROOM_CAMPAIGN_QUOTA_RECHECK_SECONDS = env.float(
     "MAILROOM_CAMPAIGN_QUOTA_RECHECK_SECONDS", default=300.0
