@@ -17,21 +17,6 @@ from mailer.forms import ManualUnsubscribeForm, RemovalForm
 from mailer.models import Delivery, SoftBounce, Unsubscribe, UnsubscribeRemoval
 
 
-@admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
-    list_display = ("email_id", "state", "ses_message_id", "attempts", "throttles", "failures",
-                    "possible_duplicate", "sent_at")
-    list_filter = ("state", "possible_duplicate")
-    search_fields = ("ses_message_id", "email__to", "email__subject")
-    readonly_fields = [f.name for f in Delivery._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Records written by Mailroom itself: viewable, never edited by hand."""
 
@@ -43,6 +28,15 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyAdmin):
+    list_display = ("email_id", "state", "ses_message_id", "attempts", "throttles", "failures",
+                    "possible_duplicate", "sent_at")
+    list_filter = ("state", "possible_duplicate")
+    search_fields = ("ses_message_id", "email__to", "email__subject")
+    readonly_fields = [f.name for f in Delivery._meta.fields]
 
 
 @admin.register(Unsubscribe)

@@ -9,25 +9,13 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from mailer.admin import ReadOnlyAdmin
 from mailer.reputation import actions, campaigns, dashboard, guard
 from mailer.reputation.exceptions import CampaignControlError, NotHeld
 from mailer.reputation.forms import ResumeForm
 from mailer.reputation.models import Dashboard, GuardEvent, RateSnapshot
 
 DASHBOARD_URL = "admin:reputation_dashboard_changelist"
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records the guard writes: viewable, never edited by hand."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 @admin.register(GuardEvent)
