@@ -82,15 +82,13 @@ def _still_free(ids: list[int], now: datetime) -> list[int]:
 
     The locking SELECT judged the lease with a snapshot taken before that worker committed
     (the lease lives on Delivery, not on the locked Email row, so PostgreSQL does not
-    re-check it); this second statement sees every committed lease.
+    re-check it); this second statement sees every committed lease. The Email's own status
+    is on the locked row, which PostgreSQL does re-check, so it needs no second look.
     """
     taken = set(
         Delivery.objects.filter(email_id__in=ids, lease_expires_at__gt=now).values_list(
             "email_id", flat=True
         )
-    )
-    taken |= set(
-        Email.objects.filter(id__in=ids).exclude(status__in=PENDING).values_list("id", flat=True)
     )
     return [i for i in ids if i not in taken]
 
@@ -281,20 +279,16 @@ def expire_overdue(now: datetime | None = None) -> int:
     overdue = Email.objects.filter(status__in=PENDING, expires_at__lte=now).exclude(
         delivery__lease_expires_at__gt=now
     )
-    ids = list(overdue.values_list("id", flat=True)[:1000])
-    for email_id in ids:
-        Delivery.objects.get_or_create(email_id=email_id)
-        Delivery.objects.filter(email_id=email_id).update(
-            state=State.FAILED, error="Expired before it could be sent.", updated_at=now
+    message = "Expired before it could be sent."
+    with transaction.atomic():
+        ids = list(overdue.values_list("id", flat=True)[:1000])
+        Delivery.objects.bulk_create([Delivery(email_id=i) for i in ids], ignore_conflicts=True)
+        Delivery.objects.filter(email_id__in=ids).update(
+            state=State.FAILED, error=message, updated_at=now
         )
-    Email.objects.filter(id__in=ids).update(status=STATUS.failed, last_updated=now)
-    Log.objects.bulk_create(
-        Log(
-            email_id=i,
-            status=STATUS.failed,
-            exception_type="Expired",
-            message="Expired before it could be sent.",
+        Email.objects.filter(id__in=ids).update(status=STATUS.failed, last_updated=now)
+        Log.objects.bulk_create(
+            Log(email_id=i, status=STATUS.failed, exception_type="Expired", message=message)
+            for i in ids
         )
-        for i in ids
-    )
     return len(ids)
