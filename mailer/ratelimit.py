@@ -212,6 +212,11 @@ def _for_url(url: str) -> tuple[RateLimiter, SharedState]:
         return _clients[url]
 
 
+def redis_client() -> redis.Redis:
+    """The process's Redis client (shared by the limiter, its state and the wake-ups)."""
+    return _for_url(get_settings().redis_url)[0].client
+
+
 def get_limiter() -> RateLimiter:
     """The process's limiter (one Redis connection pool per process and URL)."""
     return _for_url(get_settings().redis_url)[0]

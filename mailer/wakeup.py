@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
-from functools import cache
+from typing import TYPE_CHECKING
 
-import redis
 from django.db import transaction
 
-from mailer.conf import get_settings
 from mailer.lanes import Lane, queue_name
+from mailer.ratelimit import redis_client
+
+if TYPE_CHECKING:
+    import redis
 
 logger = logging.getLogger(__name__)
 
@@ -19,13 +21,9 @@ PENDING_KEY = "mailroom:wake:{lane}"
 PENDING_TTL_SECONDS = 30
 
 
-@cache
-def _redis(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url)
-
-
 def client() -> redis.Redis:
-    return _redis(get_settings().redis_url)
+    """The shared Redis client (``mailer.ratelimit`` owns the connection pool)."""
+    return redis_client()
 
 
 def request(lane: Lane) -> None:
