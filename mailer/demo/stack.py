@@ -77,24 +77,17 @@ def ses_sandbox(port: int, rate: float, feedback_url: str):
     from mailer.sandbox import SESSandbox
 
     box = SESSandbox(
-        port=port, max_send_rate=rate, keep_raw=False, **_feedback_options(feedback_url)
+        port=port,
+        max_send_rate=rate,
+        keep_raw=False,
+        feedback_url=feedback_url,
+        topic_arn=TOPIC_ARN,
     )
     box.start()
     try:
         yield box
     finally:
         box.stop()
-
-
-def _feedback_options(feedback_url: str) -> dict:
-    """The sandbox's simulator options, when this version of the sandbox has them."""
-    import inspect
-
-    from mailer.sandbox import SESSandbox
-
-    accepted = inspect.signature(SESSandbox).parameters
-    wanted = {"feedback_url": feedback_url, "topic_arn": TOPIC_ARN}
-    return {name: value for name, value in wanted.items() if name in accepted}
 
 
 @contextmanager
