@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import make_msgid
+from typing import NamedTuple
 
 from post_office.settings import get_message_id_enabled, get_message_id_fqdn
 
@@ -20,9 +22,12 @@ from mailer.suppression import Rule
 State = CampaignRecipient.State
 
 
-@dataclass(frozen=True, slots=True)
-class Pending:
-    """A recipient to compose for: its row id, normalised address and template context."""
+class Pending(NamedTuple):
+    """A recipient to compose for: its row id, normalised address and template context.
+
+    A NamedTuple, not a frozen dataclass: built once per recipient, and tuple construction
+    is several times cheaper.
+    """
 
     id: int
     address: str
@@ -51,6 +56,23 @@ class Outcome:
     error: str = ""
 
 
+class MessageIds:
+    """Message-IDs for one chunk: make_msgid's form, its random part drawn once per chunk.
+
+    make_msgid reads the clock, the pid and 64 random bits on every call (a tenth of the
+    fan-out's Python time); a chunk takes one such id and numbers its messages after it,
+    which keeps every id unique.
+    """
+
+    def __init__(self, domain: str) -> None:
+        local, _, rest = make_msgid(domain=domain).partition("@")
+        self._head, self._tail = f"{local}.", f"@{rest}"
+        self._numbers = itertools.count(1)
+
+    def __call__(self) -> str:
+        return f"{self._head}{next(self._numbers)}{self._tail}"
+
+
 @dataclass(frozen=True, slots=True)
 class Composer:
     """What every recipient of one chunk shares: templates, suppressions, headers, ids.
@@ -62,7 +84,7 @@ class Composer:
     template_error: str
     rules: dict[str, Rule]
     headers: HeaderMaker | None
-    msgid_domain: str | None
+    message_ids: MessageIds | None
 
     def compose_one(self, recipient: Pending) -> Outcome:
         """The recipient's Outcome (a template error fails only that recipient)."""
@@ -86,7 +108,7 @@ def composer(campaign: Campaign, recipients: Sequence[Pending], now: datetime) -
         template_error=error,
         rules=suppression.lookup([r.address for r in recipients], now) if templates else {},
         headers=header_maker(campaign.list_id, campaign.name, sample) if sample else None,
-        msgid_domain=str(get_message_id_fqdn()) if get_message_id_enabled() else None,
+        message_ids=MessageIds(str(get_message_id_fqdn())) if get_message_id_enabled() else None,
     )
 
 
@@ -110,7 +132,7 @@ def _render_one(
     except Exception as exc:  # any template tag or filter may raise: fail this one recipient
         error = f"Template error: {type(exc).__name__}: {exc}"
         return Outcome(recipient.id, State.FAILED, error=error)
-    msgid = make_msgid(domain=chunk.msgid_domain) if chunk.msgid_domain else None
+    msgid = chunk.message_ids() if chunk.message_ids else None
     message = Message(
         recipient.address, rendered.subject, rendered.text, rendered.html, headers, msgid
     )

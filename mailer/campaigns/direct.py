@@ -9,10 +9,12 @@ from django.db import connection
 from django.utils import timezone
 from post_office.models import Email
 
-from mailer.campaigns.composing import Outcome, Pending, composer
+from mailer.campaigns import copy_text
+from mailer.campaigns.composing import Pending, composer
+from mailer.campaigns.email_lines import EmailLines
 from mailer.campaigns.models import AudienceMember, Campaign, CampaignRecipient
 from mailer.campaigns.writing import COLUMNS as EMAIL_COLUMNS
-from mailer.campaigns.writing import allocate_ids, copy_rows, email_row
+from mailer.campaigns.writing import allocate_ids, copy_lines
 
 State = CampaignRecipient.State
 
@@ -41,26 +43,32 @@ def enrol_and_queue(campaign: Campaign, size: int, now: datetime) -> int:
     known = _enrolled_between(campaign, campaign.enrol_cursor, rows[-1][0] if rows else 0)
     campaign.enrol_cursor = rows[-1][0] if rows else campaign.enrol_cursor
     campaign.enrolled = len(rows) < size
-    pending = [Pending(*r) for r in rows if r[0] not in known]
+    pending = [Pending._make(r) for r in rows if r[0] not in known]
     return _queue(campaign, pending, now) if pending else 0
 
 
 def _queue(campaign: Campaign, pending: list[Pending], now: datetime) -> int:
     """Compose while COPY streams the emails, so Python and PostgreSQL work at once."""
-    chunk = composer(campaign, pending, now)
     ids, stamp = allocate_ids(len(pending)), timezone.now()
-    results: list[tuple[Outcome, int | None]] = []
+    lines = EmailLines(composer(campaign, pending, now), campaign.from_email, stamp)
+    recipients: list[str] = []  # one COPY line per recipient, filled as emails() is read
+    queued = 0
 
-    def emails() -> Iterator[tuple]:
+    def emails() -> Iterator[str]:
+        nonlocal queued
         for recipient, email_id in zip(pending, ids, strict=True):
-            outcome = chunk.compose_one(recipient)
-            results.append((outcome, email_id if outcome.message else None))
-            if outcome.message:
-                yield email_row(email_id, campaign.from_email, outcome.message, stamp)
+            state, error, email = lines.build(recipient, email_id)
+            if email is None:
+                recipients.append(copy_text.line((campaign.id, recipient.id, state, None,
+                                                  error, 0, 0)))
+                continue
+            recipients.append(f"{campaign.id}\t{recipient.id}\t{state}\t{email_id}\t\t0\t0\n")
+            queued += 1
+            yield email
 
-    copy_rows(Email._meta.db_table, EMAIL_COLUMNS, emails())
-    _insert(campaign.id, results)
-    return sum(1 for _, email_id in results if email_id is not None)
+    copy_lines(Email._meta.db_table, EMAIL_COLUMNS, emails())
+    copy_lines(CampaignRecipient._meta.db_table, COLUMNS, recipients)
+    return queued
 
 
 def _enrolled_between(campaign: Campaign, after: int, last: int) -> set[int]:
@@ -69,10 +77,3 @@ def _enrolled_between(campaign: Campaign, after: int, last: int) -> set[int]:
         campaign=campaign, member_id__gt=after, member_id__lte=last
     )
     return set(rows.values_list("member_id", flat=True))
-
-
-def _insert(campaign_id: int, results: list[tuple[Outcome, int | None]]) -> None:
-    copy_rows(CampaignRecipient._meta.db_table, COLUMNS, (
-        (campaign_id, o.recipient_id, o.state, email_id, o.error, 0, 0)
-        for o, email_id in results
-    ))

@@ -82,7 +82,7 @@ def queue_next(campaign: Campaign, limit: int, now: datetime) -> int:
         .order_by("id")
         .values_list("id", "member__address", "member__context")[:limit]
     )
-    pending = [Pending(*row) for row in rows]
+    pending = list(map(Pending._make, rows))
     if not pending:
         return 0
     outcomes = compose(campaign, pending, now)
