@@ -90,11 +90,13 @@ def reset(size: int) -> int:
 
 
 def fan_out(campaign_id: int) -> float:
-    """Run fan-out steps to the end; seconds taken."""
-    from mailer.campaigns.fanout import Step, step
+    """Run fan-out tasks' runs of steps to the end, as a worker does; seconds taken."""
+    from mailer.campaigns.conf import get_campaign_settings
+    from mailer.campaigns.fanout import Step, run
 
+    steps = get_campaign_settings().steps_per_task
     start = time.perf_counter()
-    while step(campaign_id) is Step.MORE:
+    while run(campaign_id, steps) is Step.MORE:
         pass
     return time.perf_counter() - start
 
@@ -149,7 +151,8 @@ def run_fanout(sizes: list[int]) -> list[dict]:
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
         row = results[-1]
         print(f"fan-out {size:>7}: {row['rows_per_s']:>6} rows/s ({row['seconds']} s, "
-              f"CPU {row['cpu_s']} s, database server CPU {row['db_cpu_s']} s), peak RSS {row['rss_peak_mb']} MB "
+              f"CPU {row['cpu_s']} s, database server CPU {row['db_cpu_s']} s), "
+              f"peak RSS {row['rss_peak_mb']} MB "
               f"(+{row['rss_peak_mb'] - row['rss_before_mb']:.1f} MB during fan-out)", flush=True)
     return results
 

@@ -1,16 +1,28 @@
-"""Enrol and queue a chunk in one pass: recipient rows are written once, already queued."""
+"""Enrol and queue a chunk in one pass: recipient rows are written once, already queued.
+
+A chunk goes through three stages, so that mailer.campaigns.fanout can compose one chunk
+while it writes the one before:
+
+- ``read``: the members after a cursor, their suppressions and a block of Email ids
+  (database reads, in the caller's locked transaction);
+- ``compose``: their Email and recipient COPY lines (no database: any thread);
+- ``write``: both COPYs and the moved cursor (in the caller's locked transaction).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 from post_office.models import Email
 
 from mailer.campaigns import copy_text
-from mailer.campaigns.composing import Pending, composer
+from mailer.campaigns.composing import Composer, Pending, composer
 from mailer.campaigns.email_lines import EmailLines
 from mailer.campaigns.models import AudienceMember, Campaign, CampaignRecipient
 from mailer.campaigns.writing import COLUMNS as EMAIL_COLUMNS
@@ -18,9 +30,33 @@ from mailer.campaigns.writing import allocate_ids, copy_lines
 
 State = CampaignRecipient.State
 
-# Writing a pending row and then updating it touches all five of the table's indexes twice;
+# Writing a pending row and then updating it touches all of the table's indexes twice;
 # COPY writes each recipient once, with its final state and email.
 COLUMNS = ("campaign_id", "member_id", "state", "email_id", "error", "opens", "clicks")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Members read for one chunk: where it starts and ends, and what composing needs."""
+
+    campaign_id: int
+    from_email: str
+    after: int  # the enrolment cursor this chunk follows
+    last: int  # its last member id: the cursor once it is written
+    final: bool  # fewer members than asked for: the audience is enrolled after it
+    pending: list[Pending]  # its members with no recipient row yet (context: JSON text)
+    composer: Composer | None
+    ids: list[int]  # one Email id per pending member
+
+
+@dataclass(frozen=True)
+class Lines:
+    """A composed chunk: its Email lines, one recipient line per member, the queued count."""
+
+    chunk: Chunk
+    emails: list[str]
+    recipients: list[str]
+    queued: int
 
 
 def applies(campaign: Campaign, limit: int, size: int) -> bool:
@@ -31,44 +67,54 @@ def applies(campaign: Campaign, limit: int, size: int) -> bool:
     return not pending.exists()
 
 
-def enrol_and_queue(campaign: Campaign, size: int, now: datetime) -> int:
-    """Enrol the next ``size`` members and queue them (in the caller's locked transaction).
+def read(campaign: Campaign, after: int, size: int, now: datetime) -> Chunk:
+    """The ``size`` members after ``after``, less those with a recipient row (a re-run).
 
-    Members that already have a recipient row (a re-run chunk) are skipped. Moves the cursor
-    and sets ``enrolled`` on ``campaign`` like enrol_next. Returns how many emails it queued.
+    Contexts stay JSON text here: compose() decodes them, in the composing thread.
     """
-    members = AudienceMember.objects.filter(audience_id=campaign.audience_id)
-    later = members.filter(id__gt=campaign.enrol_cursor).order_by("id")
-    rows = list(later.values_list("id", "address", "context")[:size])
-    known = _enrolled_between(campaign, campaign.enrol_cursor, rows[-1][0] if rows else 0)
-    campaign.enrol_cursor = rows[-1][0] if rows else campaign.enrol_cursor
-    campaign.enrolled = len(rows) < size
+    members = AudienceMember.objects.filter(audience_id=campaign.audience_id, id__gt=after)
+    context = Cast("context", output_field=TextField())
+    rows = list(members.order_by("id").values_list("id", "address", context)[:size])
+    last = rows[-1][0] if rows else after
+    known = _enrolled_between(campaign, after, last) if rows else set()
     pending = [Pending._make(r) for r in rows if r[0] not in known]
-    return _queue(campaign, pending, now) if pending else 0
+    return Chunk(
+        campaign_id=campaign.id, from_email=campaign.from_email, after=after, last=last,
+        final=len(rows) < size, pending=pending,
+        composer=composer(campaign, pending, now) if pending else None,
+        ids=allocate_ids(len(pending)) if pending else [],
+    )
 
 
-def _queue(campaign: Campaign, pending: list[Pending], now: datetime) -> int:
-    """Compose while COPY streams the emails, so Python and PostgreSQL work at once."""
-    ids, stamp = allocate_ids(len(pending)), timezone.now()
-    lines = EmailLines(composer(campaign, pending, now), campaign.from_email, stamp)
-    recipients: list[str] = []  # one COPY line per recipient, filled as emails() is read
-    queued = 0
+def compose(chunk: Chunk) -> Lines:
+    """The chunk's COPY lines (pure Python: template errors fail only their recipient)."""
+    if chunk.composer is None:
+        return Lines(chunk, [], [], 0)
+    lines = EmailLines(chunk.composer, chunk.from_email, timezone.now())
+    emails: list[str] = []
+    recipients: list[str] = []
+    prefix = f"{chunk.campaign_id}\t"
+    for (member_id, address, context), email_id in zip(chunk.pending, chunk.ids, strict=True):
+        recipient = Pending(member_id, address, json.loads(context))
+        state, error, email = lines.build(recipient, email_id)
+        if email is None:
+            recipients.append(copy_text.line((chunk.campaign_id, recipient.id, state, None,
+                                              error, 0, 0)))
+            continue
+        emails.append(email)
+        recipients.append(f"{prefix}{recipient.id}\t{state}\t{email_id}\t\t0\t0\n")
+    return Lines(chunk, emails, recipients, len(emails))
 
-    def emails() -> Iterator[str]:
-        nonlocal queued
-        for recipient, email_id in zip(pending, ids, strict=True):
-            state, error, email = lines.build(recipient, email_id)
-            if email is None:
-                recipients.append(copy_text.line((campaign.id, recipient.id, state, None,
-                                                  error, 0, 0)))
-                continue
-            recipients.append(f"{campaign.id}\t{recipient.id}\t{state}\t{email_id}\t\t0\t0\n")
-            queued += 1
-            yield email
 
-    copy_lines(Email._meta.db_table, EMAIL_COLUMNS, emails())
-    copy_lines(CampaignRecipient._meta.db_table, COLUMNS, recipients)
-    return queued
+def write(campaign: Campaign, lines: Lines) -> int:
+    """COPY the chunk's rows and move ``campaign``'s cursor (the caller saves it); queued."""
+    if lines.emails:
+        copy_lines(Email._meta.db_table, EMAIL_COLUMNS, lines.emails)
+    if lines.recipients:
+        copy_lines(CampaignRecipient._meta.db_table, COLUMNS, lines.recipients)
+    campaign.enrol_cursor = lines.chunk.last
+    campaign.enrolled = lines.chunk.final
+    return lines.queued
 
 
 def _enrolled_between(campaign: Campaign, after: int, last: int) -> set[int]:

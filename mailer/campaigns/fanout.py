@@ -1,4 +1,4 @@
-"""Fan-out: one step enrols a chunk of members and queues a chunk of pending recipients."""
+"""Fan-out: each step enrols a chunk of members and queues a chunk of pending recipients."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from mailer import wakeup
 from mailer.campaigns import budget, direct
+from mailer.campaigns.ahead import Ahead
 from mailer.campaigns.composing import Pending, compose
 from mailer.campaigns.conf import get_campaign_settings
 from mailer.campaigns.enrolment import enrol_next
@@ -32,32 +33,53 @@ class Step(StrEnum):
 
 
 def step(campaign_id: int, now: datetime | None = None) -> Step:
-    """Run one fan-out step in one transaction, holding the campaign's row lock.
+    """One fan-out step: run() for one chunk."""
+    return run(campaign_id, 1, now)
+
+
+def run(campaign_id: int, chunks: int, now: datetime | None = None) -> Step:
+    """Up to ``chunks`` steps, each in its own transaction holding the campaign's row lock.
 
     The lock serialises steps with each other and with pause/resume/cancel, so a step never
-    queues mail for a campaign paused meanwhile. Re-running a step is harmless: enrolment
-    ignores existing rows and only pending recipients (none once queued) are queued. While
-    enrolling with quota room and nothing pending, a chunk is enrolled and queued in one pass
-    (mailer.campaigns.direct); otherwise members are enrolled as pending, then queued.
+    queues mail for a campaign paused meanwhile, and a pause takes effect between two
+    chunks. Re-running a step is harmless: enrolment ignores existing rows and only pending
+    recipients (none once queued) are queued. While enrolling with quota room and nothing
+    pending, a chunk is enrolled and queued in one pass (mailer.campaigns.direct), the next
+    one composed meanwhile (mailer.campaigns.ahead); otherwise members are enrolled as
+    pending, then queued.
     """
-    now = now or timezone.now()
+    result = Step.MORE
+    with Ahead() as ahead:
+        for left in range(chunks - 1, -1, -1):
+            result = _step(campaign_id, ahead, now or timezone.now(), more=left > 0)
+            if result is not Step.MORE:
+                break
+    return result
+
+
+def _step(campaign_id: int, ahead: Ahead, now: datetime, more: bool) -> Step:
     size = get_campaign_settings().chunk_size
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().filter(pk=campaign_id).first()
         if campaign is None or campaign.status != Campaign.Status.SENDING:
             return Step.IDLE
-        result = _advance(campaign, size, now)
+        result = _advance(campaign, ahead, size, now, more)
         campaign.fanout_at = now
         campaign.save(update_fields=STEP_FIELDS)
     return result
 
 
-def _advance(campaign: Campaign, size: int, now: datetime) -> Step:
+def _advance(campaign: Campaign, ahead: Ahead, size: int, now: datetime, more: bool) -> Step:
     room = budget.daily_room()
     limit = size if room is None else min(size, room)
     if room != 0 and direct.applies(campaign, limit, size):
         campaign.not_before = None
-        if direct.enrol_and_queue(campaign, size, now):
+        lines = ahead.take(campaign.enrol_cursor)
+        if lines is None:
+            lines = direct.compose(direct.read(campaign, campaign.enrol_cursor, size, now))
+        if more and not lines.chunk.final:
+            ahead.start(direct.read(campaign, lines.chunk.last, size, now))
+        if direct.write(campaign, lines):
             wakeup.request(BULK)
         return Step.DONE if campaign.enrolled else Step.MORE
     if not campaign.enrolled:

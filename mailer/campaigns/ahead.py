@@ -1,0 +1,66 @@
+"""Compose the next fan-out chunk in a thread while the current one is written.
+
+Writing a chunk is mostly waiting: PostgreSQL inserts the rows, checks the indexes and
+flushes the commit while psycopg waits with the GIL released. Composing is pure Python.
+Doing both at once keeps both cores busy (docs/decisions.md §14). The composed chunk is
+used only if the campaign's cursor is still where it was read from; otherwise it is
+dropped (its Email ids are just unused sequence values) and the chunk is composed again.
+"""
+
+from __future__ import annotations
+
+import sys
+from concurrent.futures import Future, ThreadPoolExecutor
+from types import TracebackType
+
+from django.utils import translation
+
+from mailer.campaigns import direct
+from mailer.campaigns.direct import Chunk, Lines
+
+# CPython hands the GIL to a waiting thread only after this long: the writer, back from
+# each database round trip, would wait up to 5 ms (the default) for the composer.
+SWITCH_INTERVAL = 0.0005
+
+
+class Ahead:
+    """At most one chunk composed ahead; a context manager that owns the thread."""
+
+    def __init__(self) -> None:
+        self._pool: ThreadPoolExecutor | None = None
+        self._future: Future[Lines] | None = None
+        self._interval = sys.getswitchinterval()
+
+    def __enter__(self) -> Ahead:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            sys.setswitchinterval(self._interval)
+
+    def start(self, chunk: Chunk) -> None:
+        """Compose ``chunk`` in the thread (replacing any chunk composed ahead before)."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fan-out-compose")
+            sys.setswitchinterval(SWITCH_INTERVAL)
+        self._future = self._pool.submit(_compose, chunk, translation.get_language())
+
+    def take(self, after: int) -> Lines | None:
+        """The chunk composed ahead if it follows cursor ``after``, else None (and drop it)."""
+        future, self._future = self._future, None
+        if future is None:
+            return None
+        lines = future.result()  # a bug in composing is raised here, in the caller's thread
+        return lines if lines.chunk.after == after else None
+
+
+def _compose(chunk: Chunk, language: str | None) -> Lines:
+    """direct.compose in the caller's language (number formats follow it)."""
+    with translation.override(language):
+        return direct.compose(chunk)
