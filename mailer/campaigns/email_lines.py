@@ -39,11 +39,18 @@ class Line(NamedTuple):
 class EmailLines:
     """Builds the Email COPY line of each recipient of one composed chunk."""
 
-    def __init__(self, chunk: Composer, from_email: str, stamp: datetime) -> None:
+    def __init__(
+        self, chunk: Composer, from_email: str, stamp: datetime, *, fast: bool = True
+    ) -> None:
         self._chunk = chunk
         self._from, self._stamp = escape(from_email), stamp.isoformat()
         self._raw_from, self._raw_stamp = from_email, stamp
-        self._fast = _FastParts.of(chunk)
+        self._fast = _FastParts.of(chunk) if fast else None  # fast=False: the general path
+
+    @property
+    def has_fast_path(self) -> bool:
+        """True when this chunk's templates and headers allow the fast builder."""
+        return self._fast is not None
 
     def build(self, recipient: Pending, email_id: int) -> Line:
         """The recipient's Line; its Email (if any) gets ``email_id``."""
