@@ -23,10 +23,10 @@ class CampaignSettings:
 def get_campaign_settings() -> CampaignSettings:
     """Read the settings now; a chunk size or step count below 1 raises, naming the setting."""
     s = django_settings
-    chunk = getattr(s, "MAILROOM_CAMPAIGN_CHUNK_SIZE", 2000)
+    chunk = getattr(s, "MAILROOM_CAMPAIGN_CHUNK_SIZE", 5000)
     if chunk < 1:
         raise MailerConfigurationError(f"MAILROOM_CAMPAIGN_CHUNK_SIZE is {chunk}: set 1 or more.")
-    steps = getattr(s, "MAILROOM_CAMPAIGN_STEPS_PER_TASK", 20)
+    steps = getattr(s, "MAILROOM_CAMPAIGN_STEPS_PER_TASK", 8)
     if steps < 1:
         raise MailerConfigurationError(
             f"MAILROOM_CAMPAIGN_STEPS_PER_TASK is {steps}: set 1 or more."

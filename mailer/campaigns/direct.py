@@ -5,12 +5,13 @@ while it writes the one before:
 
 - ``read``: the members after a cursor, their suppressions and a block of Email ids
   (database reads, in the caller's locked transaction);
-- ``compose``: their Email and recipient COPY lines (no database: any thread);
+- ``compose``: their Email and recipient COPY rows (no database: any thread);
 - ``write``: both COPYs and the moved cursor (in the caller's locked transaction).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,12 +22,12 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from post_office.models import Email
 
-from mailer.campaigns import copy_text
+from mailer.campaigns import copy_binary
 from mailer.campaigns.composing import Composer, Pending, composer
 from mailer.campaigns.email_lines import EmailLines
 from mailer.campaigns.models import AudienceMember, Campaign, CampaignRecipient
 from mailer.campaigns.writing import COLUMNS as EMAIL_COLUMNS
-from mailer.campaigns.writing import allocate_ids, copy_lines
+from mailer.campaigns.writing import allocate_ids, copy_rows
 
 State = CampaignRecipient.State
 
@@ -51,12 +52,18 @@ class Chunk:
 
 @dataclass(frozen=True)
 class Lines:
-    """A composed chunk: its Email lines, one recipient line per member, the queued count."""
+    """A composed chunk: its Email rows, one recipient row per member, the queued count."""
 
     chunk: Chunk
-    emails: list[str]
-    recipients: list[str]
+    emails: list[bytes]
+    recipients: list[bytes]
     queued: int
+
+
+@functools.cache
+def recipient_encoders() -> tuple[copy_binary.Encoder, ...]:
+    """The binary COPY encoder of each of COLUMNS (from CampaignRecipient's fields)."""
+    return copy_binary.encoders(CampaignRecipient, COLUMNS)
 
 
 def applies(campaign: Campaign, limit: int, size: int) -> bool:
@@ -87,31 +94,35 @@ def read(campaign: Campaign, after: int, size: int, now: datetime) -> Chunk:
 
 
 def compose(chunk: Chunk) -> Lines:
-    """The chunk's COPY lines (pure Python: template errors fail only their recipient)."""
+    """The chunk's COPY rows (pure Python: template errors fail only their recipient)."""
     if chunk.composer is None:
         return Lines(chunk, [], [], 0)
     lines = EmailLines(chunk.composer, chunk.from_email, timezone.now())
-    emails: list[str] = []
-    recipients: list[str] = []
-    prefix = f"{chunk.campaign_id}\t"
+    encoders = recipient_encoders()
+    campaign, member, state, email, _, count, _ = encoders
+    # A queued recipient's row: the campaign, its member, then the same queued tail.
+    head = (len(COLUMNS)).to_bytes(2, "big") + campaign(chunk.campaign_id)
+    queued_state, tail = state(State.QUEUED), copy_binary.EMPTY + count(0) + count(0)
+    emails: list[bytes] = []
+    recipients: list[bytes] = []
     for (member_id, address, context), email_id in zip(chunk.pending, chunk.ids, strict=True):
         recipient = Pending(member_id, address, json.loads(context))
-        state, error, email = lines.build(recipient, email_id)
-        if email is None:
-            recipients.append(copy_text.line((chunk.campaign_id, recipient.id, state, None,
-                                              error, 0, 0)))
+        outcome, error, row = lines.build(recipient, email_id)
+        if row is None:
+            values = (chunk.campaign_id, member_id, outcome, None, error, 0, 0)
+            recipients.append(copy_binary.encode(encoders, values))
             continue
-        emails.append(email)
-        recipients.append(f"{prefix}{recipient.id}\t{state}\t{email_id}\t\t0\t0\n")
+        emails.append(row)
+        recipients.append(b"".join((head, member(member_id), queued_state, email(email_id), tail)))
     return Lines(chunk, emails, recipients, len(emails))
 
 
 def write(campaign: Campaign, lines: Lines) -> int:
     """COPY the chunk's rows and move ``campaign``'s cursor (the caller saves it); queued."""
     if lines.emails:
-        copy_lines(Email._meta.db_table, EMAIL_COLUMNS, lines.emails)
+        copy_rows(Email._meta.db_table, EMAIL_COLUMNS, lines.emails)
     if lines.recipients:
-        copy_lines(CampaignRecipient._meta.db_table, COLUMNS, lines.recipients)
+        copy_rows(CampaignRecipient._meta.db_table, COLUMNS, lines.recipients)
     campaign.enrol_cursor = lines.chunk.last
     campaign.enrolled = lines.chunk.final
     return lines.queued

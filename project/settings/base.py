@@ -267,10 +267,10 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Campaigns (mailer.campaigns) ---------------------------------------------------------------
 # Recipients rendered and queued per fan-out step (one transaction each).
-MAILROOM_CAMPAIGN_CHUNK_SIZE = env.int("MAILROOM_CAMPAIGN_CHUNK_SIZE", default=2000, minimum=1)
+MAILROOM_CAMPAIGN_CHUNK_SIZE = env.int("MAILROOM_CAMPAIGN_CHUNK_SIZE", default=5000, minimum=1)
 # Steps per fan-out task: the next chunk is composed while one is written, within a task.
 MAILROOM_CAMPAIGN_STEPS_PER_TASK = env.int(
-    "MAILROOM_CAMPAIGN_STEPS_PER_TASK", default=20, minimum=1
+    "MAILROOM_CAMPAIGN_STEPS_PER_TASK", default=8, minimum=1
 )
 # How long fan-out waits before looking again when the 24-hour quota has no room left.
 MAILROOM_CAMPAIGN_QUOTA_RECHECK_SECONDS = env.float(

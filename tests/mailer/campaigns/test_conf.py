@@ -11,7 +11,7 @@ from mailer.exceptions import MailerConfigurationError
 def test_defaults(settings):
     del settings.MAILROOM_CAMPAIGN_CHUNK_SIZE, settings.MAILROOM_CAMPAIGN_STEPS_PER_TASK
     conf = get_campaign_settings()
-    assert (conf.chunk_size, conf.steps_per_task) == (2000, 20)
+    assert (conf.chunk_size, conf.steps_per_task) == (5000, 8)
 
 
 @pytest.mark.parametrize(
