@@ -72,6 +72,8 @@ def _header(cells: list[str]) -> list[str]:
 def _row(line: int, header: list[str], cells: list[str], seen: dict[str, int]) -> Row | LineError:
     if len(cells) != len(header):
         return LineError(line, f"expected {len(header)} fields, found {len(cells)}")
+    if any("\x00" in cell for cell in cells):  # PostgreSQL stores no NUL in text or JSON
+        return LineError(line, "contains a NUL character (\\x00), which cannot be stored")
     values = dict(zip(header, cells, strict=True))
     try:
         address = normalize(values.pop(EMAIL_COLUMN))

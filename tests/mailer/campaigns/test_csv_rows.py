@@ -59,3 +59,11 @@ def test_bytes_that_are_not_utf8_are_reported():
     stream = io.TextIOWrapper(io.BytesIO(b"email\n\xff@example.com\n"), encoding="utf-8")
     [error] = list(read_rows(stream))
     assert error.line == 1 and "codec can't decode" in error.reason
+
+
+def test_a_nul_character_is_a_bad_line_not_a_database_error():
+    rows = read("email,first\na@example.com,Ann\x00\nb@example.com,Bob\n")
+    assert [str(r) for r in rows if isinstance(r, LineError)] == [
+        "line 2: contains a NUL character (\\x00), which cannot be stored"
+    ]
+    assert rows[1] == Row(3, "b@example.com", {"first": "Bob"})
