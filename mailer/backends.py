@@ -1,7 +1,11 @@
 """post_office's delivery backend: what its own ``dispatch()`` uses (priority "now").
 
 Mailroom's workers do not go through here (they call ``mailer.sending``); this backend makes
-post_office's synchronous paths send through the same SES module and the same shared limit.
+post_office's synchronous path keep Mailroom's promises: every recipient is checked against
+the suppression list, the send waits for the account-wide rate limit, and the Email's
+Delivery row records the SES MessageId (so bounces and complaints find it), the recipients
+and those dropped. post_office sets the Email's status itself: sent, or failed when this
+backend raises (an SES error, or every recipient suppressed).
 """
 
 from __future__ import annotations
@@ -11,12 +15,17 @@ from collections.abc import Sequence
 
 from django.core.mail import EmailMessage
 from django.core.mail.backends.base import BaseEmailBackend
+from post_office.models import PRIORITY, Email
 
-from mailer import ses
+from mailer import ses, suppression
+from mailer.exceptions import AllRecipientsSuppressed
 from mailer.lanes import TRANSACTIONAL
+from mailer.models import Delivery
+from mailer.queue import record_now, suppressed_error
 from mailer.ratelimit import get_limiter
 
 MAX_WAIT_SECONDS = 30.0
+State = Delivery.State
 
 
 class SESBackend(BaseEmailBackend):
@@ -27,18 +36,51 @@ class SESBackend(BaseEmailBackend):
         for message in email_messages:
             if not message.recipients():
                 continue
-            deadline = time.time() + MAX_WAIT_SECONDS
-            if not get_limiter().wait(
-                len(message.recipients()), lane=TRANSACTIONAL, deadline=deadline
-            ):
-                raise ses.SESThrottled(
-                    "No send slot within 30 s (sending paused or rate busy).", "Throttling"
-                )
             try:
-                ses.send(message)
-            except ses.SESError:
+                send_now(message, email_id_of(message))
+            except (ses.SESError, AllRecipientsSuppressed):
                 if not self.fail_silently:
                     raise
                 continue
             sent += 1
         return sent
+
+
+def send_now(message: EmailMessage, email_id: int | None) -> None:
+    """Drop suppressed recipients, wait for the limit, send, and record it on ``email_id``."""
+    decision = suppression.filter_message(message)
+    if not decision.recipients:
+        error = suppressed_error(decision.dropped)
+        _record(email_id, State.SUPPRESSED, dropped=decision.dropped, error=error)
+        raise AllRecipientsSuppressed(error)
+    message.to, message.cc, message.bcc = decision.to, decision.cc, decision.bcc
+    deadline = time.time() + MAX_WAIT_SECONDS
+    if not get_limiter().wait(len(decision.recipients), lane=TRANSACTIONAL, deadline=deadline):
+        raise ses.SESThrottled(
+            "No send slot within 30 s (sending paused or rate busy).", "Throttling"
+        )
+    try:
+        result = ses.send(message)
+    except ses.SESError as exc:
+        _record(email_id, State.FAILED, dropped=decision.dropped, error=str(exc))
+        raise
+    _record(email_id, State.SENT, ses_message_id=result.message_id,
+            recipients=decision.recipients, dropped=decision.dropped)
+
+
+def email_id_of(message: EmailMessage) -> int | None:
+    """The post_office Email a priority "now" message was built from (by its Message-ID).
+
+    post_office hands its backend the message, not the row; the row carries the same
+    Message-ID (MESSAGE_ID_ENABLED), found through a small partial index (migration 0005).
+    """
+    message_id = message.extra_headers.get("Message-ID")
+    if not message_id:
+        return None
+    rows = Email.objects.filter(message_id=message_id, priority=PRIORITY.now, status__isnull=True)
+    return rows.order_by("-id").values_list("id", flat=True).first()
+
+
+def _record(email_id: int | None, state: str, **fields: object) -> None:
+    if email_id is not None:
+        record_now(email_id, state, **fields)

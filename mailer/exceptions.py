@@ -51,3 +51,7 @@ class SuppressionImportError(MailerError, ValidationError):
 
 class RateLimiterUnavailable(MailerError):
     """Redis, which holds the shared rate limit, cannot be reached: nothing may be sent."""
+
+
+class AllRecipientsSuppressed(MailerError):
+    """Every recipient of a message sent at once (priority "now") is on the suppression list."""

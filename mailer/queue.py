@@ -205,13 +205,30 @@ def record_failed(email_id: int, token: uuid.UUID, error: str, kind: str = "") -
 
 def record_suppressed(email_id: int, token: uuid.UUID, dropped: list[dict]) -> None:
     """Every recipient is suppressed: the email ends neither sent nor failed, with the reasons."""
-    reasons = ", ".join(f"{d['address']} ({d['reason']})" for d in dropped)
     now = timezone.now()
     with transaction.atomic():
         _held(email_id, token).update(dropped=dropped, updated_at=now)
-        _finish(
-            email_id, token, State.SUPPRESSED, f"All recipients suppressed: {reasons}", "Suppressed"
-        )
+        _finish(email_id, token, State.SUPPRESSED, suppressed_error(dropped), "Suppressed")
+
+
+def suppressed_error(dropped: list[dict]) -> str:
+    """The reason an email whose every recipient is suppressed was not sent."""
+    reasons = ", ".join(f"{d['address']} ({d['reason']})" for d in dropped)
+    return f"All recipients suppressed: {reasons}"
+
+
+def record_now(email_id: int, state: str, **fields: object) -> None:
+    """The outcome of an email post_office sent itself (priority "now"): no lease, no claim.
+
+    post_office sets the Email's status from whether its backend raised; this keeps
+    Mailroom's side (SES MessageId, recipients, dropped, error) as for queued mail.
+    """
+    now = timezone.now()
+    if state == State.SENT:
+        fields.setdefault("sent_at", now)
+    Delivery.objects.update_or_create(
+        email_id=email_id, defaults={"state": state, "updated_at": now, **fields}
+    )
 
 
 def _finish(email_id: int, token: uuid.UUID, state: str, error: str, kind: str) -> None:

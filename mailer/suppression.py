@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.core.mail import EmailMessage
 from django.db.models import Q
 from django.utils import timezone
 from post_office.models import Email
@@ -60,9 +61,26 @@ def lookup(addresses: Iterable[str], now: datetime) -> dict[str, Rule]:
     return {address: Rule(reason, scope) for address, reason, scope in rows}
 
 
+def filter_message(message: EmailMessage, now: datetime | None = None) -> Decision:
+    """Decide for one Django message sent outside the queue (post_office's priority "now").
+
+    Such mail is transactional: only suppressions of every kind of mail block it.
+    """
+    addresses = {r: lookup_key(r) for r in message.recipients()}
+    rules = lookup(addresses.values(), now or timezone.now())
+    return _split(message.to, message.cc, message.bcc, False, addresses, rules)
+
+
 def decide(email: Email, addresses: Mapping[str, str], rules: Mapping[str, Rule]) -> Decision:
     """Split one email's recipients into kept (display names intact) and dropped."""
     bulk = lane_of(email.priority) == BULK
+    return _split(email.to, email.cc, email.bcc, bulk, addresses, rules)
+
+
+def _split(
+    to: Sequence[str], cc: Sequence[str], bcc: Sequence[str], bulk: bool,
+    addresses: Mapping[str, str], rules: Mapping[str, Rule],
+) -> Decision:
     dropped: dict[str, str] = {}
 
     def keep(recipients: Sequence[str]) -> list[str]:
@@ -76,5 +94,5 @@ def decide(email: Email, addresses: Mapping[str, str], rules: Mapping[str, Rule]
                 kept.append(recipient)
         return kept
 
-    to, cc, bcc = keep(email.to), keep(email.cc), keep(email.bcc)
-    return Decision(to, cc, bcc, [{"address": a, "reason": r} for a, r in dropped.items()])
+    kept = keep(to), keep(cc), keep(bcc)
+    return Decision(*kept, [{"address": a, "reason": r} for a, r in dropped.items()])
