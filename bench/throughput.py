@@ -93,18 +93,24 @@ def post_office_run(env: dict[str, str], count: int) -> float:
 
 def pipeline_run(env: dict[str, str], count: int) -> float:
     """Queued → sent recorded, through one worker started with the Procfile's line."""
+    from django.db.models import Max
+    from django.utils import timezone
+
     from mailer import wakeup
+    from mailer.models import Delivery
     from project.celery import app
 
     queue_emails(count)
     wakeup.client().flushdb()
     with worker_process(env):
         wait_for(lambda: bool(app.control.ping(timeout=0.5)), 60, poll=0.5)
-        start = time.perf_counter()
+        start = timezone.now()
         wakeup.enqueue_drain("transactional")
-        elapsed = wait_for(lambda: sent_count() == count, 600, poll=0.02)
-        del start
-    return count / elapsed
+        # Poll rarely (a COUNT every 20 ms cost the 2-core machine 0.45 ms of CPU per message)
+        # and take the end from the last send the workers recorded.
+        wait_for(lambda: sent_count() == count, 600, poll=0.5)
+    last = Delivery.objects.aggregate(last=Max("sent_at"))["last"]
+    return count / (last - start).total_seconds()
 
 
 def main() -> None:
