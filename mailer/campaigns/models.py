@@ -84,6 +84,14 @@ class Campaign(models.Model):
         null=True, blank=True, editable=False,
         help_text="Fan-out waits for room in the 24-hour quota until then.",
     )
+    synced_at = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text="Recipients were last brought up to date with their emails' outcomes.",
+    )
+    fully_synced_at = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text="The last sync that looked at every unfinished recipient.",
+    )
 
     class Meta:
         ordering = ["-created"]

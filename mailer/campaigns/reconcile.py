@@ -3,9 +3,18 @@
 Workers record outcomes on post_office's Email and Mailroom's Delivery (``mailer.sending``,
 unchanged); here a few UPDATE statements per campaign copy them onto recipients that are
 still queued (or cancelled while their email was already in a worker's hands).
+
+A sync looks only at emails whose Delivery changed since the last one (``updated_at`` is
+indexed), so its cost follows the sends since then, not the campaign's size: a full sync of
+a million queued recipients takes seconds, and the tick and every status read sync. The
+window reaches OVERLAP before the last sync, for outcomes whose transaction committed after
+it began; a full sync runs first and every FULL_SYNC_INTERVAL, and it alone looks for
+recipients whose Email row was deleted.
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet, Subquery, Value
@@ -27,10 +36,27 @@ def sync(campaign_id: int) -> bool:
     return finish_if_done(campaign_id)
 
 
-def sync_recipients(campaign_id: int) -> int:
+OVERLAP = timedelta(seconds=60)
+DELETED_EMAIL = "Its email row was deleted before it was sent."
+FULL_SYNC_INTERVAL = timedelta(minutes=10)
+
+
+def sync_recipients(campaign_id: int, *, full: bool = False) -> int:
     """Update the campaign's recipients from their emails' outcomes; returns rows changed."""
+    started = timezone.now()
+    marks = Campaign.objects.filter(pk=campaign_id).values("synced_at", "fully_synced_at").first()
+    if marks is None:
+        return 0
+    full = full or marks["fully_synced_at"] is None
+    full = full or started - marks["fully_synced_at"] > FULL_SYNC_INTERVAL
     recipients = CampaignRecipient.objects.filter(campaign_id=campaign_id)
-    return _sent(recipients) + _suppressed(recipients) + _failed(recipients)
+    if not full and marks["synced_at"] is not None:
+        since = marks["synced_at"] - OVERLAP
+        recipients = recipients.filter(email__delivery__updated_at__gte=since)
+    changed = _sent(recipients) + _suppressed(recipients) + _failed(recipients, lost=full)
+    done = {"synced_at": started, **({"fully_synced_at": started} if full else {})}
+    Campaign.objects.filter(pk=campaign_id).update(**done)
+    return changed
 
 
 def _delivery(field: str) -> Subquery:
@@ -54,12 +80,13 @@ def _suppressed(recipients: QuerySet[CampaignRecipient]) -> int:
     return dropped.update(state=State.SUPPRESSED, error=_error())
 
 
-def _failed(recipients: QuerySet[CampaignRecipient]) -> int:
+def _failed(recipients: QuerySet[CampaignRecipient], lost: bool) -> int:
     failed = recipients.filter(state=State.QUEUED, email__status=STATUS.failed)
-    lost = recipients.filter(state=State.QUEUED, email__isnull=True)
-    return failed.update(state=State.FAILED, error=_error()) + lost.update(
-        state=State.FAILED, error="Its email row was deleted before it was sent."
-    )
+    count = failed.update(state=State.FAILED, error=_error())
+    if lost:
+        gone = recipients.filter(state=State.QUEUED, email__isnull=True)
+        count += gone.update(state=State.FAILED, error=DELETED_EMAIL)
+    return count
 
 
 def finish_if_done(campaign_id: int) -> bool:

@@ -11,6 +11,7 @@ from post_office.models import STATUS, Email, Log
 
 from mailer.campaigns import control, reconcile
 from mailer.campaigns.models import CampaignRecipient
+from mailer.models import Delivery
 from tests.mailer.campaigns.conftest import csv_text, run_fanout
 
 
@@ -33,9 +34,10 @@ def test_cancel_keeps_an_email_a_worker_records_as_sent_meanwhile(sending, redis
     email_id = CampaignRecipient.objects.order_by("id").first().email_id
     recording, commit = threading.Event(), threading.Event()
 
-    def worker_records_sent() -> None:
+    def worker_records_sent() -> None:  # as queue.record_sent: the Email and its Delivery
         with transaction.atomic():
             Email.objects.filter(pk=email_id).update(status=STATUS.sent)
+            Delivery.objects.update_or_create(email_id=email_id, defaults={"state": "sent"})
             recording.set()
             commit.wait(10)
 

@@ -72,3 +72,46 @@ def test_a_campaign_is_not_done_before_every_member_is_enrolled(sending, setting
 
     assert reconcile.sync(campaign.id) is False
     assert Campaign.objects.get(pk=campaign.id).status == "sending"
+
+
+def test_later_syncs_look_only_at_outcomes_recorded_since_the_last_one(sending):
+    from mailer.models import Delivery
+
+    campaign = sending(csv_text(3))
+    run_fanout(campaign.id)
+    reconcile.sync(campaign.id)  # the first sync is a full one
+    by_address = recipients(campaign)
+    settle_email(by_address["user0@example.com"].email_id, "sent", ses_message_id="new")
+    settle_email(by_address["user1@example.com"].email_id, "sent", ses_message_id="old")
+    long_ago = timezone.now() - reconcile.OVERLAP - timedelta(minutes=1)
+    Delivery.objects.filter(ses_message_id="old").update(updated_at=long_ago)
+
+    reconcile.sync(campaign.id)
+
+    states = {a: r.state for a, r in recipients(campaign).items()}
+    assert states == {"user0@example.com": "sent", "user1@example.com": "queued",
+                      "user2@example.com": "queued"}
+
+    assert reconcile.sync_recipients(campaign.id, full=True) == 1  # the safety net finds it
+    assert recipients(campaign)["user1@example.com"].state == "sent"
+
+
+def test_a_full_sync_runs_when_the_last_one_is_old_and_finds_deleted_emails(sending):
+    from post_office.models import Email
+
+    campaign = sending(csv_text(2))
+    run_fanout(campaign.id)
+    reconcile.sync(campaign.id)
+    gone = recipients(campaign)["user0@example.com"]
+    Email.objects.filter(pk=gone.email_id).delete()  # e.g. an overeager cleanup
+
+    reconcile.sync(campaign.id)
+    assert recipients(campaign)["user0@example.com"].state == "queued"  # incremental: unseen
+
+    stale = timezone.now() - reconcile.FULL_SYNC_INTERVAL - timedelta(seconds=1)
+    Campaign.objects.filter(pk=campaign.id).update(fully_synced_at=stale)
+    reconcile.sync(campaign.id)
+
+    lost = recipients(campaign)["user0@example.com"]
+    assert (lost.state, lost.error) == ("failed", reconcile.DELETED_EMAIL)
+    assert Campaign.objects.get(pk=campaign.id).fully_synced_at > stale
