@@ -20,6 +20,7 @@ logger = logging.getLogger(__name__)
 Reason = Unsubscribe.Reason
 SES_SUPPRESSED_SUBTYPES = frozenset({"Suppressed", "OnAccountSuppressionList"})
 SOURCE_PREFIX = "bouncy notification #"
+LOOKED_UP = "_mailroom_email_looked_up"  # set on a bouncy row once link_email has looked
 
 
 @receiver(feedback, dispatch_uid="mailer.feedback")
@@ -34,11 +35,17 @@ def on_feedback(sender: type[models.Model], instance: models.Model, **kwargs) ->
 
 
 def link_email(row: models.Model) -> int | None:
-    """Point ``row.email`` at the Email whose Delivery has this SES MessageId; its id or None."""
-    if getattr(row, "email_id", None) or not getattr(row, "mail_id", ""):
+    """Point ``row.email`` at the Email whose Delivery has this SES MessageId; its id or None.
+
+    Looked up once per row: other receivers of the same signal call this again for free.
+    """
+    if getattr(row, "email_id", None) or getattr(row, LOOKED_UP, False):
         return getattr(row, "email_id", None)
-    sent = Delivery.objects.filter(ses_message_id=row.mail_id)
-    email_id = sent.values_list("email_id", flat=True).first()
+    if not getattr(row, "mail_id", ""):
+        return None
+    sent = Delivery.objects.filter(ses_message_id=row.mail_id)  # unique: no ORDER BY needed
+    email_id = next(iter(sent.values_list("email_id", flat=True)[:1]), None)
+    setattr(row, LOOKED_UP, True)
     if email_id is not None:
         type(row).objects.filter(pk=row.pk).update(email_id=email_id)
         row.email_id = email_id

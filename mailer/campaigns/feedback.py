@@ -52,11 +52,13 @@ def from_row(row: models.Model) -> Feedback | None:
     return None
 
 
-def apply(feedback: Feedback) -> int:
-    """Record ``feedback`` on the recipient whose email SES accepted as ``mail_id``."""
-    if not feedback.mail_id:
-        return 0
-    recipients = CampaignRecipient.objects.filter(email__delivery__ses_message_id=feedback.mail_id)
+def apply(feedback: Feedback, email_id: int) -> int:
+    """Record ``feedback`` on the campaign recipient of Email ``email_id``, if there is one.
+
+    The Email is the one SES accepted as ``feedback.mail_id`` (mailer.feedback.link_email):
+    keyed on it, this is one lookup in a unique index instead of a join through Delivery.
+    """
+    recipients = CampaignRecipient.objects.filter(email_id=email_id)
     return _APPLY[feedback.kind](recipients, feedback)
 
 
