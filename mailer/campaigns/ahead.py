@@ -16,7 +16,7 @@ from types import TracebackType
 from django.utils import translation
 
 from mailer.campaigns import direct
-from mailer.campaigns.direct import Chunk, Lines
+from mailer.campaigns.direct import Chunk, ChunkRows
 
 # CPython hands the GIL to a waiting thread only after this long: the writer, back from
 # each database round trip, would wait up to 5 ms (the default) for the composer.
@@ -28,7 +28,7 @@ class Ahead:
 
     def __init__(self) -> None:
         self._pool: ThreadPoolExecutor | None = None
-        self._future: Future[Lines] | None = None
+        self._future: Future[ChunkRows] | None = None
         self._interval = sys.getswitchinterval()
 
     def __enter__(self) -> Ahead:
@@ -51,16 +51,16 @@ class Ahead:
             sys.setswitchinterval(SWITCH_INTERVAL)
         self._future = self._pool.submit(_compose, chunk, translation.get_language())
 
-    def take(self, after: int) -> Lines | None:
+    def take(self, after: int) -> ChunkRows | None:
         """The chunk composed ahead if it follows cursor ``after``, else None (and drop it)."""
         future, self._future = self._future, None
         if future is None:
             return None
-        lines = future.result()  # a bug in composing is raised here, in the caller's thread
-        return lines if lines.chunk.after == after else None
+        rows = future.result()  # a bug in composing is raised here, in the caller's thread
+        return rows if rows.chunk.after == after else None
 
 
-def _compose(chunk: Chunk, language: str | None) -> Lines:
+def _compose(chunk: Chunk, language: str | None) -> ChunkRows:
     """direct.compose in the caller's language (number formats follow it)."""
     with translation.override(language):
         return direct.compose(chunk)

@@ -24,7 +24,7 @@ from post_office.models import Email
 
 from mailer.campaigns import copy_binary
 from mailer.campaigns.composing import Composer, Pending, composer
-from mailer.campaigns.email_lines import EmailLines
+from mailer.campaigns.email_rows import EmailRows
 from mailer.campaigns.models import AudienceMember, Campaign, CampaignRecipient
 from mailer.campaigns.writing import COLUMNS as EMAIL_COLUMNS
 from mailer.campaigns.writing import allocate_ids, copy_rows
@@ -51,7 +51,7 @@ class Chunk:
 
 
 @dataclass(frozen=True)
-class Lines:
+class ChunkRows:
     """A composed chunk: its Email rows, one recipient row per member, the queued count."""
 
     chunk: Chunk
@@ -93,11 +93,11 @@ def read(campaign: Campaign, after: int, size: int, now: datetime) -> Chunk:
     )
 
 
-def compose(chunk: Chunk) -> Lines:
+def compose(chunk: Chunk) -> ChunkRows:
     """The chunk's COPY rows (pure Python: template errors fail only their recipient)."""
     if chunk.composer is None:
-        return Lines(chunk, [], [], 0)
-    lines = EmailLines(chunk.composer, chunk.from_email, timezone.now())
+        return ChunkRows(chunk, [], [], 0)
+    builder = EmailRows(chunk.composer, chunk.from_email, timezone.now())
     encoders = recipient_encoders()
     campaign, member, state, email, _, count, _ = encoders
     # A queued recipient's row: the campaign, its member, then the same queued tail.
@@ -107,25 +107,25 @@ def compose(chunk: Chunk) -> Lines:
     recipients: list[bytes] = []
     for (member_id, address, context), email_id in zip(chunk.pending, chunk.ids, strict=True):
         recipient = Pending(member_id, address, json.loads(context))
-        outcome, error, row = lines.build(recipient, email_id)
+        outcome, error, row = builder.build(recipient, email_id)
         if row is None:
             values = (chunk.campaign_id, member_id, outcome, None, error, 0, 0)
             recipients.append(copy_binary.encode(encoders, values))
             continue
         emails.append(row)
         recipients.append(b"".join((head, member(member_id), queued_state, email(email_id), tail)))
-    return Lines(chunk, emails, recipients, len(emails))
+    return ChunkRows(chunk, emails, recipients, len(emails))
 
 
-def write(campaign: Campaign, lines: Lines) -> int:
+def write(campaign: Campaign, rows: ChunkRows) -> int:
     """COPY the chunk's rows and move ``campaign``'s cursor (the caller saves it); queued."""
-    if lines.emails:
-        copy_rows(Email._meta.db_table, EMAIL_COLUMNS, lines.emails)
-    if lines.recipients:
-        copy_rows(CampaignRecipient._meta.db_table, COLUMNS, lines.recipients)
-    campaign.enrol_cursor = lines.chunk.last
-    campaign.enrolled = lines.chunk.final
-    return lines.queued
+    if rows.emails:
+        copy_rows(Email._meta.db_table, EMAIL_COLUMNS, rows.emails)
+    if rows.recipients:
+        copy_rows(CampaignRecipient._meta.db_table, COLUMNS, rows.recipients)
+    campaign.enrol_cursor = rows.chunk.last
+    campaign.enrolled = rows.chunk.final
+    return rows.queued
 
 
 def _enrolled_between(campaign: Campaign, after: int, last: int) -> set[int]:

@@ -74,12 +74,12 @@ def _advance(campaign: Campaign, ahead: Ahead, size: int, now: datetime, more: b
     limit = size if room is None else min(size, room)
     if room != 0 and direct.applies(campaign, limit, size):
         campaign.not_before = None
-        lines = ahead.take(campaign.enrol_cursor)
-        if lines is None:
-            lines = direct.compose(direct.read(campaign, campaign.enrol_cursor, size, now))
-        if more and not lines.chunk.final:
-            ahead.start(direct.read(campaign, lines.chunk.last, size, now))
-        if direct.write(campaign, lines):
+        rows = ahead.take(campaign.enrol_cursor)
+        if rows is None:
+            rows = direct.compose(direct.read(campaign, campaign.enrol_cursor, size, now))
+        if more and not rows.chunk.final:
+            ahead.start(direct.read(campaign, rows.chunk.last, size, now))
+        if direct.write(campaign, rows):
             wakeup.request(BULK)
         return Step.DONE if campaign.enrolled else Step.MORE
     if not campaign.enrolled:

@@ -71,7 +71,7 @@ class FastHeaders:
     """message_headers() for one list, with the signer's key and the link around it kept.
 
     The token is the only per-recipient part, so callers that write many rows (the
-    fan-out's COPY lines) take ``token`` and ``for_token`` apart.
+    fan-out's COPY rows) take ``token`` and ``for_token`` apart.
     """
 
     def __init__(self, list_id: str, list_header: str) -> None:

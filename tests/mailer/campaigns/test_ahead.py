@@ -70,9 +70,9 @@ def test_a_chunk_composed_ahead_is_dropped_if_the_cursor_moved(sending):
         assert ahead.take(after=4) is None  # another step wrote a chunk meanwhile
         assert ahead.take(after=0) is None  # taken once only
         ahead.start(direct.read(campaign, 0, 4, timezone.now()))
-        lines = ahead.take(after=0)
+        rows = ahead.take(after=0)
 
-    assert lines.chunk.after == 0 and lines.queued == 4 and len(lines.recipients) == 4
+    assert rows.chunk.after == 0 and rows.queued == 4 and len(rows.recipients) == 4
 
 
 def test_a_re_run_after_a_rewound_cursor_queues_nobody_twice(sending):

@@ -12,7 +12,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from mailer.campaigns.composing import Pending, composer
-from mailer.campaigns.email_lines import EmailLines
+from mailer.campaigns.email_rows import EmailRows
 from mailer.models import Unsubscribe
 
 pytestmark = pytest.mark.django_db
@@ -21,15 +21,15 @@ STAMP = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 HTML = "<p>{{ first_name }} &amp; {{ n }}</p><a href='{{ unsubscribe_url }}'>x</a>"
 
 
-def both_lines(campaign, recipient: Pending) -> tuple[tuple, tuple]:
+def both_rows(campaign, recipient: Pending) -> tuple[tuple, tuple]:
     """The fast and the general line for one recipient, Message-IDs blanked (each is new).
 
     The chunk's first recipient is an ordinary one, as the fast headers are checked on it.
     """
     sample = Pending(0, "sample@example.com", {})
     chunk = composer(campaign, [sample, recipient], timezone.now())
-    fast = EmailLines(chunk, campaign.from_email, STAMP)
-    slow = EmailLines(chunk, campaign.from_email, STAMP, fast=False)
+    fast = EmailRows(chunk, campaign.from_email, STAMP)
+    slow = EmailRows(chunk, campaign.from_email, STAMP, fast=False)
     assert fast.has_fast_path and not slow.has_fast_path
     return _masked(fast.build(recipient, 41)), _masked(slow.build(recipient, 41))
 
@@ -59,11 +59,11 @@ def decode(row: bytes) -> list[bytes | None]:
     {"first_name": "Tom & <Jerry>\t\\", "n": 1234567},
     {"first_name": "multi\nline\r\nsubject", "n": "ünï ✓"},
 ])
-def test_fast_lines_equal_general_lines(make_campaign, settings, mailto, context):
+def test_fast_rows_equal_general_rows(make_campaign, settings, mailto, context):
     settings.MAILROOM_UNSUBSCRIBE_MAILTO = mailto
     campaign = make_campaign(subject="Hi {{ first_name }}", html=HTML)
 
-    fast, slow = both_lines(campaign, Pending(1, "ann@example.com", context))
+    fast, slow = both_rows(campaign, Pending(1, "ann@example.com", context))
 
     assert fast == slow and fast[0] == "queued"
     headers = json.loads(fast[2][12][1:])  # after jsonb's version byte
@@ -78,7 +78,7 @@ def test_fast_lines_equal_general_lines(make_campaign, settings, mailto, context
 def test_what_the_fast_builder_cannot_do_goes_the_general_way(make_campaign, address, context):
     campaign = make_campaign(subject="Hi {{ first_name }}", html=HTML)
 
-    fast, slow = both_lines(campaign, Pending(1, address, context))
+    fast, slow = both_rows(campaign, Pending(1, address, context))
 
     assert fast == slow and fast[0] == "queued"
 
@@ -87,7 +87,7 @@ def test_suppressed_recipients_get_no_line(make_campaign):
     Unsubscribe.objects.create(address="gone@example.com", reason="complaint")
     campaign = make_campaign(subject="Hi {{ first_name }}")
 
-    fast, slow = both_lines(campaign, Pending(1, "gone@example.com", {"first_name": "A"}))
+    fast, slow = both_rows(campaign, Pending(1, "gone@example.com", {"first_name": "A"}))
 
     assert fast == slow == ("suppressed", "Suppressed: complaint", None)
 
@@ -97,11 +97,11 @@ def test_templates_beyond_bare_names_take_the_general_path_and_fail_per_recipien
     campaign = make_campaign(subject=subject)
     recipients = [Pending(1, "a@example.com", {"page": "no-such-view"}),
                   Pending(2, "b@example.com", {"page": "home"})]
-    lines = EmailLines(composer(campaign, recipients, timezone.now()), "n@example.com", STAMP)
+    builder = EmailRows(composer(campaign, recipients, timezone.now()), "n@example.com", STAMP)
 
-    failed, sent = (lines.build(r, 7 + r.id) for r in recipients)
+    failed, sent = (builder.build(r, 7 + r.id) for r in recipients)
 
-    assert not lines.has_fast_path
+    assert not builder.has_fast_path
     assert failed.state == "failed" and "Template error" in failed.error and failed.email is None
     fields = decode(sent.email)
     assert sent.state == "queued" and fields[1:3] == [b"n@example.com", b"b@example.com"]
@@ -118,5 +118,5 @@ def campaign(make_campaign):
 )
 @given(name=st.text(max_size=30), n=st.one_of(st.integers(), st.text(max_size=10)))
 def test_any_string_or_int_context_gives_the_same_line(campaign, name, n):
-    fast, slow = both_lines(campaign, Pending(1, "ann@example.com", {"first_name": name, "n": n}))
+    fast, slow = both_rows(campaign, Pending(1, "ann@example.com", {"first_name": name, "n": n}))
     assert fast == slow

@@ -6,7 +6,7 @@ literal text and bare ``{{ names }}``, normalised addresses, string or int value
 is written directly from the compiled plans and a headers JSON template around the
 recipient's token: about 12 µs. Anything else for a recipient (a suppression rule, a
 missing name, another value type) takes the general path, so both give the same row
-(tests/mailer/campaigns/test_email_lines.py compares them).
+(tests/mailer/campaigns/test_email_rows.py compares them).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ COLUMN_COUNT = (15).to_bytes(2, "big")  # writing.COLUMNS
 SENTINEL = "MailroomTokenSentinel"  # letters only: json.dumps and quote() leave it alone
 
 
-class Line(NamedTuple):
+class Composed(NamedTuple):
     """What became of one recipient: its state, its error and its Email's row (or None)."""
 
     state: str
@@ -37,7 +37,7 @@ class Line(NamedTuple):
     email: bytes | None
 
 
-class EmailLines:
+class EmailRows:
     """Builds the Email COPY row of each recipient of one composed chunk."""
 
     def __init__(
@@ -58,18 +58,18 @@ class EmailLines:
         """True when this chunk's templates and headers allow the fast builder."""
         return self._fast is not None
 
-    def build(self, recipient: Pending, email_id: int) -> Line:
-        """The recipient's Line; its Email (if any) gets ``email_id``."""
+    def build(self, recipient: Pending, email_id: int) -> Composed:
+        """The recipient's Composed; its Email (if any) gets ``email_id``."""
         fast = self._fast
         if fast is not None and recipient.address not in self._chunk.rules:
             row = self._fast_row(fast, recipient, email_id)
             if row is not None:
-                return Line(CampaignRecipient.State.QUEUED, "", row)
+                return Composed(CampaignRecipient.State.QUEUED, "", row)
         outcome = self._chunk.compose_one(recipient)
         if outcome.message is None:
-            return Line(outcome.state, outcome.error, None)
+            return Composed(outcome.state, outcome.error, None)
         values = email_row(email_id, self._from_email, outcome.message, self._stamp)
-        return Line(outcome.state, outcome.error, copy_binary.encode(self._encoders, values))
+        return Composed(outcome.state, outcome.error, copy_binary.encode(self._encoders, values))
 
     def _fast_row(self, fast: _FastParts, recipient: Pending, email_id: int) -> bytes | None:
         address = recipient.address
