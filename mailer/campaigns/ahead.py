@@ -13,6 +13,7 @@ import sys
 from concurrent.futures import Future, ThreadPoolExecutor
 from types import TracebackType
 
+from django.db import connections
 from django.utils import translation
 
 from mailer.campaigns import direct
@@ -61,6 +62,13 @@ class Ahead:
 
 
 def _compose(chunk: Chunk, language: str | None) -> ChunkRows:
-    """direct.compose in the caller's language (number formats follow it)."""
-    with translation.override(language):
-        return direct.compose(chunk)
+    """direct.compose in the caller's language (number formats follow it).
+
+    Composing needs no database, but a custom template tag may query one: Django then opens
+    this thread's own connection, closed here (nothing else would close it).
+    """
+    try:
+        with translation.override(language):
+            return direct.compose(chunk)
+    finally:
+        connections.close_all()
