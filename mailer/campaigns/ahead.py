@@ -10,6 +10,7 @@ dropped (its Email ids are just unused sequence values) and the chunk is compose
 from __future__ import annotations
 
 import sys
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from types import TracebackType
 
@@ -30,7 +31,6 @@ class Ahead:
     def __init__(self) -> None:
         self._pool: ThreadPoolExecutor | None = None
         self._future: Future[ChunkRows] | None = None
-        self._interval = sys.getswitchinterval()
 
     def __enter__(self) -> Ahead:
         return self
@@ -43,13 +43,13 @@ class Ahead:
     ) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
-            sys.setswitchinterval(self._interval)
+            _fast_switching(False)
 
     def start(self, chunk: Chunk) -> None:
         """Compose ``chunk`` in the thread (replacing any chunk composed ahead before)."""
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fan-out-compose")
-            sys.setswitchinterval(SWITCH_INTERVAL)
+            _fast_switching(True)
         self._future = self._pool.submit(_compose, chunk, translation.get_language())
 
     def take(self, after: int) -> ChunkRows | None:
@@ -59,6 +59,26 @@ class Ahead:
             return None
         rows = future.result()  # a bug in composing is raised here, in the caller's thread
         return rows if rows.chunk.after == after else None
+
+
+_switching = threading.Lock()
+_switching_users = 0
+_switch_interval_before = sys.getswitchinterval()
+
+
+def _fast_switching(on: bool) -> None:
+    """Shorten the interpreter's switch interval while any run composes ahead, then restore it.
+
+    Counted, because the interval is the process's: runs may overlap in a threaded pool.
+    """
+    global _switching_users, _switch_interval_before
+    with _switching:
+        if on and _switching_users == 0:
+            _switch_interval_before = sys.getswitchinterval()
+            sys.setswitchinterval(SWITCH_INTERVAL)
+        _switching_users += 1 if on else -1
+        if not on and _switching_users == 0:
+            sys.setswitchinterval(_switch_interval_before)
 
 
 def _compose(chunk: Chunk, language: str | None) -> ChunkRows:

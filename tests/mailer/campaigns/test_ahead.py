@@ -109,3 +109,27 @@ def test_the_switch_interval_is_restored(sending):
     run(campaign.id, chunks=3)
 
     assert sys.getswitchinterval() == before != ahead_module.SWITCH_INTERVAL
+
+
+def test_overlapping_runs_restore_the_switch_interval_once_both_end():
+    import sys
+
+    before = sys.getswitchinterval()
+    ahead_module._fast_switching(True)  # a run composes ahead
+    ahead_module._fast_switching(True)  # another, in another thread of the process
+    ahead_module._fast_switching(False)  # the second ends first
+    assert sys.getswitchinterval() == ahead_module.SWITCH_INTERVAL
+    ahead_module._fast_switching(False)
+    assert sys.getswitchinterval() == before
+
+
+def test_templates_beyond_bare_names_render_in_the_composing_thread(sending):
+    campaign = sending(csv_text(10), subject="Hi {{ first_name|upper }}",
+                       text="{% if n %}number {{ n }}{% endif %}")
+
+    assert run(campaign.id, chunks=5) is Step.DONE
+
+    subjects = sorted(Email.objects.values_list("subject", flat=True))
+    assert subjects == sorted(f"Hi USER {i}" for i in range(10))
+    bodies = set(Email.objects.values_list("message", flat=True))
+    assert bodies == {f"number {i}" for i in range(10)}
