@@ -72,7 +72,8 @@ class Command(BaseCommand):
             self.say(f"  worker ready; the sandbox enforces {running.rate:g} recipients/s\n")
             first = self.round("Round 1", scenario.simulator_addresses(successes))
             self.say("\nWaiting for SES feedback through the SNS webhook ...")
-            feedback = scenario.wait_for_feedback(expected_bounces=4, expected_complaints=3)
+            # bounce+1..3, bounce+team and suppressionlist; complaint+1..2 and complaint+bcc
+            feedback = scenario.wait_for_feedback(expected_bounces=5, expected_complaints=3)
             self.show_suppressions()
             second = self.round("Round 2", scenario.simulator_addresses(successes))
         self.summary([first, second], feedback)
