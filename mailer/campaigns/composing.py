@@ -96,17 +96,17 @@ class Composer:
         return _render_one(self, self.templates, self.headers, recipient)
 
 
-def composer(campaign: Campaign, recipients: Sequence[Pending], now: datetime) -> Composer:
-    """Compile the templates and look up suppressions once for these recipients."""
+def composer(campaign: Campaign, addresses: Sequence[str], now: datetime) -> Composer:
+    """Compile the templates and look up suppressions once for a chunk's (normalised) addresses."""
     try:
         templates, error = compile_templates(campaign.subject, campaign.text, campaign.html), ""
     except InvalidTemplate as exc:
         templates, error = None, exc.messages[0]
-    sample = recipients[0].address if recipients and templates else None
+    sample = addresses[0] if addresses and templates else None
     return Composer(
         templates=templates,
         template_error=error,
-        rules=suppression.lookup([r.address for r in recipients], now) if templates else {},
+        rules=suppression.lookup(addresses, now) if templates else {},
         headers=header_maker(campaign.list_id, campaign.name, sample) if sample else None,
         message_ids=MessageIds(str(get_message_id_fqdn())) if get_message_id_enabled() else None,
     )
@@ -116,7 +116,7 @@ def compose(campaign: Campaign, recipients: Sequence[Pending], now: datetime) ->
     """One Outcome per recipient, in order (templates compiled once per chunk, not per row)."""
     if not recipients:
         return []
-    chunk = composer(campaign, recipients, now)
+    chunk = composer(campaign, [r.address for r in recipients], now)
     return [chunk.compose_one(r) for r in recipients]
 
 

@@ -15,6 +15,7 @@ import functools
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import TextField
@@ -36,6 +37,14 @@ State = CampaignRecipient.State
 COLUMNS = ("campaign_id", "member_id", "state", "email_id", "error", "opens", "clicks")
 
 
+class Member(NamedTuple):
+    """An audience member as read: its context still JSON text (decoded when composing)."""
+
+    id: int
+    address: str
+    context: str
+
+
 @dataclass(frozen=True)
 class Chunk:
     """Members read for one chunk: where it starts and ends, and what composing needs."""
@@ -45,9 +54,9 @@ class Chunk:
     after: int  # the enrolment cursor this chunk follows
     last: int  # its last member id: the cursor once it is written
     final: bool  # fewer members than asked for: the audience is enrolled after it
-    pending: list[Pending]  # its members with no recipient row yet (context: JSON text)
+    members: list[Member]  # its members with no recipient row yet
     composer: Composer | None
-    ids: list[int]  # one Email id per pending member
+    ids: list[int]  # one Email id per member
 
 
 @dataclass(frozen=True)
@@ -79,17 +88,17 @@ def read(campaign: Campaign, after: int, size: int, now: datetime) -> Chunk:
 
     Contexts stay JSON text here: compose() decodes them, in the composing thread.
     """
-    members = AudienceMember.objects.filter(audience_id=campaign.audience_id, id__gt=after)
+    later = AudienceMember.objects.filter(audience_id=campaign.audience_id, id__gt=after)
     context = Cast("context", output_field=TextField())
-    rows = list(members.order_by("id").values_list("id", "address", context)[:size])
+    rows = list(later.order_by("id").values_list("id", "address", context)[:size])
     last = rows[-1][0] if rows else after
     known = _enrolled_between(campaign, after, last) if rows else set()
-    pending = [Pending._make(r) for r in rows if r[0] not in known]
+    members = [Member._make(r) for r in rows if r[0] not in known]
     return Chunk(
         campaign_id=campaign.id, from_email=campaign.from_email, after=after, last=last,
-        final=len(rows) < size, pending=pending,
-        composer=composer(campaign, pending, now) if pending else None,
-        ids=allocate_ids(len(pending)) if pending else [],
+        final=len(rows) < size, members=members,
+        composer=composer(campaign, [m.address for m in members], now) if members else None,
+        ids=allocate_ids(len(members)) if members else [],
     )
 
 
@@ -105,7 +114,7 @@ def compose(chunk: Chunk) -> ChunkRows:
     queued_state, tail = state(State.QUEUED), copy_binary.EMPTY + count(0) + count(0)
     emails: list[bytes] = []
     recipients: list[bytes] = []
-    for (member_id, address, context), email_id in zip(chunk.pending, chunk.ids, strict=True):
+    for (member_id, address, context), email_id in zip(chunk.members, chunk.ids, strict=True):
         recipient = Pending(member_id, address, json.loads(context))
         outcome, error, row = builder.build(recipient, email_id)
         if row is None:

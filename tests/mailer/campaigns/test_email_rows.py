@@ -27,7 +27,7 @@ def both_rows(campaign, recipient: Pending) -> tuple[tuple, tuple]:
     The chunk's first recipient is an ordinary one, as the fast headers are checked on it.
     """
     sample = Pending(0, "sample@example.com", {})
-    chunk = composer(campaign, [sample, recipient], timezone.now())
+    chunk = composer(campaign, [sample.address, recipient.address], timezone.now())
     fast = EmailRows(chunk, campaign.from_email, STAMP)
     slow = EmailRows(chunk, campaign.from_email, STAMP, fast=False)
     assert fast.has_fast_path and not slow.has_fast_path
@@ -97,7 +97,8 @@ def test_templates_beyond_bare_names_take_the_general_path_and_fail_per_recipien
     campaign = make_campaign(subject=subject)
     recipients = [Pending(1, "a@example.com", {"page": "no-such-view"}),
                   Pending(2, "b@example.com", {"page": "home"})]
-    builder = EmailRows(composer(campaign, recipients, timezone.now()), "n@example.com", STAMP)
+    chunk = composer(campaign, [r.address for r in recipients], timezone.now())
+    builder = EmailRows(chunk, "n@example.com", STAMP)
 
     failed, sent = (builder.build(r, 7 + r.id) for r in recipients)
 
