@@ -23,18 +23,17 @@ class CampaignSettings:
 def get_campaign_settings() -> CampaignSettings:
     """Read the settings now; a chunk size or step count below 1 raises, naming the setting."""
     s = django_settings
-    chunk = getattr(s, "MAILROOM_CAMPAIGN_CHUNK_SIZE", 5000)
-    if chunk < 1:
-        raise MailerConfigurationError(f"MAILROOM_CAMPAIGN_CHUNK_SIZE is {chunk}: set 1 or more.")
-    steps = getattr(s, "MAILROOM_CAMPAIGN_STEPS_PER_TASK", 8)
-    if steps < 1:
-        raise MailerConfigurationError(
-            f"MAILROOM_CAMPAIGN_STEPS_PER_TASK is {steps}: set 1 or more."
-        )
     return CampaignSettings(
-        chunk_size=chunk,
-        steps_per_task=steps,
+        chunk_size=_positive_int("MAILROOM_CAMPAIGN_CHUNK_SIZE", 5000),
+        steps_per_task=_positive_int("MAILROOM_CAMPAIGN_STEPS_PER_TASK", 8),
         quota_recheck_seconds=getattr(s, "MAILROOM_CAMPAIGN_QUOTA_RECHECK_SECONDS", 300.0),
         stale_seconds=getattr(s, "MAILROOM_CAMPAIGN_STALE_SECONDS", 60.0),
         rate_window_seconds=60.0,
     )
+
+
+def _positive_int(name: str, default: int) -> int:
+    value = getattr(django_settings, name, default)
+    if value < 1:
+        raise MailerConfigurationError(f"{name} is {value}: set 1 or more.")
+    return value

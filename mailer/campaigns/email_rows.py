@@ -44,7 +44,7 @@ class EmailRows:
         self, chunk: Composer, from_email: str, stamp: datetime, *, fast: bool = True
     ) -> None:
         self._chunk, self._from_email, self._stamp = chunk, from_email, stamp
-        self._encoders = encoders = email_encoders()
+        encoders = email_encoders()
         self._id = encoders[0]
         # Columns 1 and 8-11 are the same in every row: from, status, priority, two stamps.
         self._from = encoders[1](from_email)
@@ -68,8 +68,8 @@ class EmailRows:
         outcome = self._chunk.compose_one(recipient)
         if outcome.message is None:
             return Composed(outcome.state, outcome.error, None)
-        values = email_row(email_id, self._from_email, outcome.message, self._stamp)
-        return Composed(outcome.state, outcome.error, copy_binary.encode(self._encoders, values))
+        row = email_row(email_id, self._from_email, outcome.message, self._stamp)
+        return Composed(outcome.state, outcome.error, row)
 
     def _fast_row(self, fast: _FastParts, recipient: Pending, email_id: int) -> bytes | None:
         address = recipient.address

@@ -48,19 +48,16 @@ def _bulk_create(from_email: str, messages: Sequence[Message]) -> list[int]:
 
 def _copy(from_email: str, messages: Sequence[Message], now: datetime) -> list[int]:
     ids = allocate_ids(len(messages))
-    encoders = email_encoders()
-    rows = (
-        copy_binary.encode(encoders, email_row(id_, from_email, m, now))
-        for id_, m in zip(ids, messages, strict=True)
-    )
+    rows = (email_row(id_, from_email, m, now) for id_, m in zip(ids, messages, strict=True))
     copy_rows(Email._meta.db_table, COLUMNS, rows)
     return ids
 
 
-def email_row(id_: int, from_email: str, m: Message, now: datetime) -> tuple:
-    """The COLUMNS of one queued, low-priority Email (headers as JSON text)."""
-    return (id_, from_email, m.to, "", "", m.subject, m.text, m.html, QUEUED, LOW, now, now,
-            json.dumps(m.headers), "", m.message_id)
+def email_row(id_: int, from_email: str, m: Message, now: datetime) -> bytes:
+    """The binary COPY row (COLUMNS) of one queued, low-priority Email."""
+    values = (id_, from_email, m.to, "", "", m.subject, m.text, m.html, QUEUED, LOW, now, now,
+              json.dumps(m.headers), "", m.message_id)
+    return copy_binary.encode(email_encoders(), values)
 
 
 def copy_rows(table: str, columns: Sequence[str], rows: Iterable[bytes]) -> None:
