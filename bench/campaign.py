@@ -176,7 +176,8 @@ def run_fanout(sizes: list[int], repeat: int) -> list[dict]:
         scaled = statistics.median(r["rows_per_s"] * r["calibration_ms"] / QUIET_MS for r in runs)
         print(f"fan-out {size:>7}: median {median:.0f} rows/s, best {rates[-1]}, worst "
               f"{rates[0]} over {repeat} runs; median / goal (20,000) = {median / GOAL:.2f}; "
-              f"scaled to a quiet machine (calibration {QUIET_MS:.0f} ms): {scaled:.0f} rows/s "
+              f"roughly scaled to a quiet machine (calibration {QUIET_MS:.0f} ms; linear "
+              f"scaling overstates slow runs): {scaled:.0f} rows/s "
               f"= {scaled / GOAL:.2f} x goal", flush=True)
         results += runs
     return results

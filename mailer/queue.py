@@ -223,12 +223,10 @@ def record_now(email_id: int, state: str, **fields: object) -> None:
     post_office sets the Email's status from whether its backend raised; this keeps
     Mailroom's side (SES MessageId, recipients, dropped, error) as for queued mail.
     """
-    now = timezone.now()
     if state == State.SENT:
-        fields.setdefault("sent_at", now)
-    Delivery.objects.update_or_create(
-        email_id=email_id, defaults={"state": state, "updated_at": now, **fields}
-    )
+        fields.setdefault("sent_at", timezone.now())
+    # save() stamps updated_at (auto_now): only the bulk .update() calls above set it by hand.
+    Delivery.objects.update_or_create(email_id=email_id, defaults={"state": state, **fields})
 
 
 def _finish(email_id: int, token: uuid.UUID, state: str, error: str, kind: str) -> None:
