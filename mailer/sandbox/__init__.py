@@ -11,6 +11,7 @@ from .account import Account
 from .feedback import FeedbackConfig, FeedbackHub
 from .server import SandboxServer
 from .state import Limits, SandboxState
+from .suppression import AccountSuppressionList
 from .topic import DEFAULT_TOPIC_ARN
 
 __all__ = ["DEFAULT_TOPIC_ARN", "SESSandbox"]
@@ -144,6 +145,11 @@ class SESSandbox:
     def certificate_pem(self) -> bytes:
         """The PEM certificate the sandbox signs with (made on first use)."""
         return self.feedback.signer().pem
+
+    @property
+    def suppression(self) -> AccountSuppressionList:
+        """The account-level suppression list (enforced on every send) and its API's faults."""
+        return self.state.suppression
 
     def add_fault(self, code: str, count: int = 1, match: str | None = None) -> None:
         """Answer the next `count` sends (with a recipient containing `match`) with `code`."""

@@ -68,13 +68,16 @@ class FeedbackHub:
         signer = self.signer()
         return signer.pem if filename == signer.filename else None
 
-    def accept(self, record: dict, submission: Submission) -> None:
-        """Publish what the mailbox simulator answers to an accepted send (if anything)."""
-        if not simulator.mentions_simulator(submission.destinations):
+    def accept(
+        self, record: dict, submission: Submission, blocked: frozenset[str] = frozenset()
+    ) -> None:
+        """Publish what the mailbox simulator answers to an accepted send (if anything); the
+        `blocked` recipients (on the account's suppression list) bounce instead."""
+        if not blocked and not simulator.mentions_simulator(submission.destinations):
             return
         mail = _sent_mail(record, submission)
         event_format = bool(submission.configuration_set)
-        for outcome in simulator.outcomes(submission.destinations):
+        for outcome in simulator.outcomes(submission.destinations, blocked):
             ses_json = notifications.ses_message(outcome, mail, time.time(), event_format)
             subject = sns_messages.EVENT_SUBJECT if event_format else None
             message = json.dumps(ses_json, separators=(",", ":"))

@@ -1,4 +1,5 @@
-"""The /_sandbox/ endpoints: what the sandbox received and published, counters, reset, faults."""
+"""The /_sandbox/ endpoints: what the sandbox received and published, counters, reset, faults,
+the account's suppression list."""
 
 from __future__ import annotations
 
@@ -34,6 +35,8 @@ def handle(state: SandboxState, request: Request) -> Response:
     if route == ("POST", "/reset"):
         state.reset()
         return json_response({"ok": True})
+    if route == ("GET", "/suppression"):
+        return json_response(state.suppression.describe())
     if route == ("GET", "/faults"):
         return json_response(state.pending_faults())
     if route == ("POST", "/faults"):
@@ -50,7 +53,10 @@ def _last(query: str) -> int | None:
 def _add_fault(state: SandboxState, body: bytes) -> Response:
     try:
         spec = json.loads(body or b"{}")
-        state.add_fault(spec["code"], int(spec.get("count", 1)), spec.get("match"))
+        if spec.get("operation"):  # a suppression API call, not a send
+            state.suppression.add_fault(spec["code"], int(spec.get("count", 1)), spec["operation"])
+        else:
+            state.add_fault(spec["code"], int(spec.get("count", 1)), spec.get("match"))
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         return json_response({"error": f"bad fault: {exc!s}"}, 400)
     return json_response({"ok": True, "pending": state.pending_faults()})

@@ -1,4 +1,4 @@
-"""SES v2 REST JSON API: SendEmail, GetAccount, event destinations, with v2's error shapes."""
+"""SES v2 REST JSON API: SendEmail, GetAccount, event destinations, the suppression list."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 from urllib.parse import unquote
 
+from . import suppression_api
 from .errors import SandboxError
 from .state import SandboxState
 from .submission import Submission, from_raw, from_simple
@@ -29,6 +30,9 @@ def handle(state: SandboxState, request: Request) -> Response:
             return _ok({"MessageId": record["message_id"]})
         if route == ACCOUNT:
             return _ok(_account(state))
+        suppression = suppression_api.answer(state, request, _json(request.body))
+        if suppression is not None:
+            return _ok(suppression)
         found = EVENT_DESTINATIONS.fullmatch(route[1])
         if request.method == "GET" and found:
             return _ok(_event_destinations(state, unquote(found.group(1))))
@@ -114,5 +118,5 @@ def _account(state: SandboxState) -> dict[str, Any]:
         "ProductionAccessEnabled": state.account.production_access,
         "SendQuota": state.quota(),
         "SendingEnabled": True,
-        "SuppressionAttributes": {"SuppressedReasons": []},
+        "SuppressionAttributes": {"SuppressedReasons": state.suppression.reasons},
     }

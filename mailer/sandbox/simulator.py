@@ -53,11 +53,13 @@ def mentions_simulator(recipients: list[str]) -> bool:
     return any(DOMAIN in recipient.lower() for recipient in recipients)
 
 
-def outcomes(recipients: list[str]) -> list[Outcome]:
-    """One outcome per simulator mailbox used, with its recipients in the order given."""
+def outcomes(recipients: list[str], blocked: frozenset[str] = frozenset()) -> list[Outcome]:
+    """One outcome per simulator mailbox used, with its recipients in the order given;
+    `blocked` addresses (lower-cased, on the account's suppression list) bounce as listed."""
     grouped: dict[str, list[str]] = {}
     for recipient in recipients:
-        found = scenario_for(recipient)
+        listed = bare(recipient).lower() in blocked
+        found = SCENARIOS["suppressionlist"] if listed else scenario_for(recipient)
         if found is not None:
             grouped.setdefault(found.mailbox, []).append(bare(recipient))
     return [Outcome(SCENARIOS[name], tuple(addresses)) for name, addresses in grouped.items()]

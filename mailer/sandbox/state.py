@@ -14,6 +14,7 @@ from .errors import Fault, SandboxError, lookup
 from .feedback import FeedbackConfig, FeedbackHub
 from .limits import SlidingSum, TokenBucket
 from .submission import Submission
+from .suppression import AccountSuppressionList
 
 log = logging.getLogger(__name__)
 DAY = 86400.0
@@ -64,6 +65,7 @@ class SandboxState:
         self.on_accept = on_accept
         self.account = account or Account()
         self.feedback = feedback or FeedbackHub(FeedbackConfig())
+        self.suppression = AccountSuppressionList()
         self._identities: dict[str, None] = {}
         self._lock = threading.Lock()
         self._bucket = TokenBucket(limits.max_send_rate, time.monotonic())
@@ -84,12 +86,15 @@ class SandboxState:
         """Accept a send (returning its record) or raise the SandboxError SES would answer."""
         raw = submission.raw_bytes().decode("utf-8", "replace") if self.keep_raw else None
         count = len(submission.destinations)
+        blocked = self.suppression.blocked(submission.destinations)
         with self._lock:
             self._raise_pending_fault(submission)
             now = time.monotonic()
             self._check_limits(count, now)
             record = self._record(submission, raw, count, now)
-        self._simulate(record, submission)
+            if blocked:  # accepted and counted, but not delivered (SES's account list)
+                record["account_suppressed"] = sorted(blocked)
+        self._simulate(record, submission, blocked)
         self._notify(record)
         return record
 
@@ -127,9 +132,9 @@ class SandboxState:
         self._second.add(now, count)
         return record
 
-    def _simulate(self, record: dict, submission: Submission) -> None:
+    def _simulate(self, record: dict, submission: Submission, blocked: frozenset[str]) -> None:
         try:
-            self.feedback.accept(record, submission)
+            self.feedback.accept(record, submission, blocked)
         except Exception:
             log.exception("sandbox mailbox simulator failed for %s", record["message_id"])
 
