@@ -7,6 +7,9 @@ from django.http import HttpRequest
 
 from bouncy.models import Bounce, Complaint, Delivery, Event, Notification
 
+# "email: Empty" lists the rows no sent Email was found for (mailer_status counts them).
+LINKED = ("email", admin.EmptyFieldListFilter)
+
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Rows come from SNS only: they can be looked at, never added or edited here."""
@@ -37,7 +40,7 @@ class NotificationAdmin(ReadOnlyAdmin):
 class BounceAdmin(ReadOnlyAdmin):
     list_display = ["timestamp", "address", "bounce_type", "bounce_subtype", "hard", "status",
                     "diagnostic_code", "mail_id", "email_id"]
-    list_filter = ["hard", "bounce_type", "bounce_subtype", "timestamp"]
+    list_filter = ["hard", "bounce_type", "bounce_subtype", LINKED, "timestamp"]
     search_fields = ["address", "=mail_id"]
 
 
@@ -45,7 +48,7 @@ class BounceAdmin(ReadOnlyAdmin):
 class ComplaintAdmin(ReadOnlyAdmin):
     list_display = ["timestamp", "address", "feedback_type", "complaint_subtype", "user_agent",
                     "mail_id", "email_id"]
-    list_filter = ["feedback_type", "complaint_subtype", "timestamp"]
+    list_filter = ["feedback_type", "complaint_subtype", LINKED, "timestamp"]
     search_fields = ["address", "=mail_id"]
 
 
@@ -53,12 +56,12 @@ class ComplaintAdmin(ReadOnlyAdmin):
 class DeliveryAdmin(ReadOnlyAdmin):
     list_display = ["timestamp", "address", "processing_time_millis", "smtp_response", "mail_id",
                     "email_id"]
-    list_filter = ["timestamp"]
+    list_filter = [LINKED, "timestamp"]
     search_fields = ["address", "=mail_id"]
 
 
 @admin.register(Event)
 class EventAdmin(ReadOnlyAdmin):
     list_display = ["timestamp", "event_type", "addresses", "mail_id", "email_id"]
-    list_filter = ["event_type", "timestamp"]
+    list_filter = ["event_type", LINKED, "timestamp"]
     search_fields = ["=mail_id", "addresses"]

@@ -57,7 +57,12 @@ class MailFeedback(models.Model):
     class Meta:
         abstract = True
         ordering = ["-timestamp"]
-        indexes = [models.Index(fields=["mail_id"], name="%(app_label)s_%(class)s_mail_id")]
+        indexes = [
+            models.Index(fields=["mail_id"], name="%(app_label)s_%(class)s_mail_id"),
+            # Rows not linked to an Email yet: the host retries them for a while, then counts them.
+            models.Index(fields=["timestamp"], name="%(app_label)s_%(class)s_unlinked",
+                         condition=models.Q(email__isnull=True)),
+        ]
 
 
 class Bounce(MailFeedback):

@@ -26,6 +26,7 @@ class MailerSettings:
     configuration_set: str | None
     transactional_share: float
     quota_pause_seconds: float
+    feedback_link_window: timedelta = timedelta(minutes=60)
 
     def send_rate(self, ses_rate: float | None) -> float:
         """Recipients/s for the limiter: the override, else SES's MaxSendRate, else 1/s; scaled."""
@@ -51,6 +52,7 @@ def get_settings() -> MailerSettings:
         configuration_set=getattr(s, "AWS_SES_CONFIGURATION_SET", None),
         transactional_share=share,
         quota_pause_seconds=getattr(s, "MAILROOM_QUOTA_PAUSE_SECONDS", 600.0),
+        feedback_link_window=timedelta(minutes=getattr(s, "MAILROOM_FEEDBACK_LINK_MINUTES", 60)),
     )
 
 

@@ -12,7 +12,8 @@ from django.utils import timezone
 from bouncy.signals import feedback
 from mailer import soft_bounces
 from mailer.addresses import address_or_none
-from mailer.models import Delivery, Unsubscribe
+from mailer.feedback_links import link_rows
+from mailer.models import Unsubscribe
 from mailer.suppression_list import Entry, suppress
 
 logger = logging.getLogger(__name__)
@@ -20,7 +21,6 @@ logger = logging.getLogger(__name__)
 Reason = Unsubscribe.Reason
 SES_SUPPRESSED_SUBTYPES = frozenset({"Suppressed", "OnAccountSuppressionList"})
 SOURCE_PREFIX = "bouncy notification #"
-LOOKED_UP = "_mailroom_email_looked_up"  # set on a bouncy row once link_email has looked
 
 
 @receiver(feedback, dispatch_uid="mailer.feedback")
@@ -28,28 +28,10 @@ def on_feedback(sender: type[models.Model], instance: models.Model, **kwargs) ->
     """Runs inside bouncy's storage transaction: an error here rolls the notification back."""
     if sender._meta.app_label != "bouncy":
         return
-    link_email(instance)
+    link_rows([instance])
     handler = HANDLERS.get(sender._meta.model_name)
     if handler is not None:
         handler(instance)
-
-
-def link_email(row: models.Model) -> int | None:
-    """Point ``row.email`` at the Email whose Delivery has this SES MessageId; its id or None.
-
-    Looked up once per row: other receivers of the same signal call this again for free.
-    """
-    if getattr(row, "email_id", None) or getattr(row, LOOKED_UP, False):
-        return getattr(row, "email_id", None)
-    if not getattr(row, "mail_id", ""):
-        return None
-    sent = Delivery.objects.filter(ses_message_id=row.mail_id)  # unique: no ORDER BY needed
-    email_id = next(iter(sent.values_list("email_id", flat=True)[:1]), None)
-    setattr(row, LOOKED_UP, True)
-    if email_id is not None:
-        type(row).objects.filter(pk=row.pk).update(email_id=email_id)
-        row.email_id = email_id
-    return email_id
 
 
 def on_bounce(row: models.Model) -> None:

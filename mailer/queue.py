@@ -16,6 +16,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from post_office.models import STATUS, Email, Log
 
+from mailer.feedback_links import link_recorded_quietly
 from mailer.lanes import Lane, lane_filter
 from mailer.models import Delivery
 
@@ -159,7 +160,8 @@ def record_sent(token: uuid.UUID, sent: list[Sent]) -> None:
 
     One parameterised UPDATE per row through ``executemany`` (pipelined by psycopg): Django's
     ``bulk_update`` builds a CASE per field and row and cost more CPU than the SES calls.
-    A row whose lease this worker lost mid-call is flagged ``possible_duplicate``.
+    A row whose lease this worker lost mid-call is flagged ``possible_duplicate``. Feedback
+    that SES sent before this commit is linked right after it (``mailer.feedback_links``).
     """
     if not sent:
         return
@@ -182,6 +184,7 @@ def record_sent(token: uuid.UUID, sent: list[Sent]) -> None:
         Email.objects.filter(id__in=[s.email_id for s in sent]).update(
             status=STATUS.sent, last_updated=now
         )
+    link_recorded_quietly([s.ses_message_id for s in sent])
 
 
 _RECORD_SENT_SQL = f"""
@@ -227,6 +230,9 @@ def record_now(email_id: int, state: str, **fields: object) -> None:
         fields.setdefault("sent_at", timezone.now())
     # save() stamps updated_at (auto_now): only the bulk .update() calls above set it by hand.
     Delivery.objects.update_or_create(email_id=email_id, defaults={"state": state, **fields})
+    mail_id = fields.get("ses_message_id")
+    if mail_id:
+        transaction.on_commit(lambda: link_recorded_quietly([str(mail_id)]))
 
 
 def _finish(email_id: int, token: uuid.UUID, state: str, error: str, kind: str) -> None:

@@ -10,7 +10,7 @@ from dataclasses import asdict
 from celery import shared_task
 from celery.signals import worker_process_init, worker_ready
 
-from mailer import queue, quota, sending, ses, wakeup
+from mailer import feedback_links, queue, quota, sending, ses, wakeup
 from mailer.exceptions import MailerError
 from mailer.lanes import BULK, LANES, Lane, lane_filter
 from mailer.reputation import guard
@@ -44,12 +44,14 @@ def drain(lane: Lane) -> dict:
 @shared_task(name="mailer.sweep", ignore_result=True)
 def sweep() -> dict:
     """Periodic: fail expired mail and wake a drain for any lane with due mail (lost wake-ups,
-    broker outages, leases that expired after a worker died, retries whose time has come)."""
+    broker outages, leases that expired after a worker died, retries whose time has come);
+    link feedback that came before its send was recorded."""
     expired = queue.expire_overdue()
     woken = [lane for lane in LANES if queue.due().filter(lane_filter(lane)).exists()]
     for lane in woken:
         wakeup.enqueue_drain(lane)
-    return {"expired": expired, "woken": woken}
+    linked = feedback_links.retry_unlinked()
+    return {"expired": expired, "woken": woken, "linked": linked}
 
 
 @worker_ready.connect

@@ -55,7 +55,7 @@ def from_row(row: models.Model) -> Feedback | None:
 def apply(feedback: Feedback, email_id: int) -> int:
     """Record ``feedback`` on the campaign recipient of Email ``email_id``, if there is one.
 
-    The Email is the one SES accepted as ``feedback.mail_id`` (mailer.feedback.link_email):
+    The Email is the one SES accepted as ``feedback.mail_id`` (mailer.feedback_links):
     keyed on it, this is one lookup in a unique index instead of a join through Delivery.
     """
     recipients = CampaignRecipient.objects.filter(email_id=email_id)

@@ -1,24 +1,17 @@
-"""Signal receivers: bouncy's feedback updates the campaign recipient it is about."""
+"""Signal receivers: feedback linked to a campaign's Email updates its recipient."""
 
 from __future__ import annotations
 
 from django.dispatch import receiver
 
-from bouncy.signals import feedback as feedback_signal
 from mailer.campaigns import feedback
-from mailer.feedback import link_email
+from mailer.feedback_links import linked
 
 
-@receiver(feedback_signal, dispatch_uid="campaigns.feedback")
-def on_feedback(sender, instance, **kwargs) -> None:
-    """Runs inside bouncy's transaction: one UPDATE, or nothing for other mail.
-
-    mailer.feedback's receiver (connected first) has linked the row to its Email already;
-    link_email then answers from the row without a query.
-    """
-    fact = feedback.from_row(instance)
-    if fact is None:
-        return
-    email_id = link_email(instance)
-    if email_id is not None:
-        feedback.apply(fact, email_id)
+@receiver(linked, dispatch_uid="campaigns.feedback")
+def on_linked(sender, rows, **kwargs) -> None:
+    """Runs in the transaction that linked ``rows`` to their Emails: each row comes here once."""
+    for row in rows:
+        fact = feedback.from_row(row)
+        if fact is not None:
+            feedback.apply(fact, row.email_id)

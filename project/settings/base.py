@@ -181,6 +181,8 @@ MAILROOM_TRANSACTIONAL_SHARE = env.float("MAILROOM_TRANSACTIONAL_SHARE", default
 # How long sending pauses when SES's 24-hour quota is used up (a quota refresh may end it sooner).
 MAILROOM_QUOTA_PAUSE_SECONDS = env.float("MAILROOM_QUOTA_PAUSE_SECONDS", default=600.0)
 MAILROOM_QUOTA_REFRESH_SECONDS = env.float("MAILROOM_QUOTA_REFRESH_SECONDS", default=60.0)
+# How long feedback that came before its send was recorded is retried for a link to its Email.
+MAILROOM_FEEDBACK_LINK_MINUTES = env.int("MAILROOM_FEEDBACK_LINK_MINUTES", default=60, minimum=1)
 
 # --- Reputation guard (mailer/reputation/conf.py validates; rates in percent) -------------------
 _REP = "MAILROOM_REPUTATION_"

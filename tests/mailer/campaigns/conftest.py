@@ -68,3 +68,29 @@ def settle_email(email_id: int, state: str, **delivery: object) -> None:
     status = STATUS.sent if state == "sent" else STATUS.failed
     Email.objects.filter(pk=email_id).update(status=status)
     Delivery.objects.update_or_create(email_id=email_id, defaults={"state": state, **delivery})
+
+
+def report(row) -> None:
+    """Store one bouncy feedback row under a Notification of its own, as bouncy does, and hand
+    it to the receivers."""
+    import uuid
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from bouncy.models import Notification
+    from bouncy.signals import feedback
+
+    with transaction.atomic():
+        row.notification = Notification.objects.create(
+            sns_message_id=str(uuid.uuid4()),
+            type="Notification",
+            topic_arn="t",
+            timestamp=timezone.now(),
+            mail_id=row.mail_id,
+            signature_version="1",
+            signing_cert_url="u",
+            body="{}",
+        )
+        row.save()
+        feedback.send(sender=type(row), instance=row)

@@ -1,13 +1,12 @@
-"""bouncy's feedback signal updates the campaign recipient its SES MessageId belongs to."""
+"""Feedback updates the campaign recipient its SES MessageId belongs to, once per row."""
 
 from __future__ import annotations
 
 from django.utils import timezone
 
 from bouncy.models import Bounce, Complaint, Delivery, Event
-from bouncy.signals import feedback
 from mailer.campaigns.models import CampaignRecipient
-from tests.mailer.campaigns.conftest import csv_text, run_fanout, settle_email
+from tests.mailer.campaigns.conftest import csv_text, report, run_fanout, settle_email
 
 
 def sent_campaign(sending) -> list[CampaignRecipient]:
@@ -27,9 +26,8 @@ def state(row: CampaignRecipient) -> CampaignRecipient:
 def test_hard_bounces_and_complaints_change_state_soft_ones_do_not(sending):
     rows = sent_campaign(sending)
     now = timezone.now()
-    feedback.send(
-        sender=Bounce,
-        instance=Bounce(
+    report(
+        Bounce(
             mail_id="ses-0",
             address="user0@example.com",
             hard=True,
@@ -39,9 +37,8 @@ def test_hard_bounces_and_complaints_change_state_soft_ones_do_not(sending):
             timestamp=now,
         ),
     )
-    feedback.send(
-        sender=Bounce,
-        instance=Bounce(
+    report(
+        Bounce(
             mail_id="ses-1",
             address="user1@example.com",
             hard=False,
@@ -50,9 +47,8 @@ def test_hard_bounces_and_complaints_change_state_soft_ones_do_not(sending):
             timestamp=now,
         ),
     )
-    feedback.send(
-        sender=Complaint,
-        instance=Complaint(
+    report(
+        Complaint(
             mail_id="ses-2", address="user2@example.com", complaint_subtype="", timestamp=now
         ),
     )
@@ -64,9 +60,8 @@ def test_hard_bounces_and_complaints_change_state_soft_ones_do_not(sending):
 
 def test_a_complaint_from_the_account_suppression_list_is_not_new(sending):
     rows = sent_campaign(sending)
-    feedback.send(
-        sender=Complaint,
-        instance=Complaint(
+    report(
+        Complaint(
             mail_id="ses-0",
             address="a",
             complaint_subtype="OnAccountSuppressionList",
@@ -79,16 +74,12 @@ def test_a_complaint_from_the_account_suppression_list_is_not_new(sending):
 def test_deliveries_opens_and_clicks_are_counted(sending):
     rows = sent_campaign(sending)
     first, later = timezone.now(), timezone.now()
-    feedback.send(sender=Delivery, instance=Delivery(mail_id="ses-0", address="x", timestamp=first))
-    feedback.send(sender=Delivery, instance=Delivery(mail_id="ses-0", address="x", timestamp=later))
+    report(Delivery(mail_id="ses-0", address="x", timestamp=first))
+    report(Delivery(mail_id="ses-0", address="x", timestamp=later))
     for when in (first, later):
-        feedback.send(
-            sender=Event, instance=Event(mail_id="ses-0", event_type="Open", timestamp=when)
-        )
-    feedback.send(
-        sender=Event, instance=Event(mail_id="ses-0", event_type="Click", timestamp=later)
-    )
-    feedback.send(sender=Event, instance=Event(mail_id="ses-0", event_type="Send", timestamp=later))
+        report(Event(mail_id="ses-0", event_type="Open", timestamp=when))
+    report(Event(mail_id="ses-0", event_type="Click", timestamp=later))
+    report(Event(mail_id="ses-0", event_type="Send", timestamp=later))
 
     row = state(rows[0])
     assert row.delivered_at == first and row.opened_at == first and row.clicked_at == later
@@ -97,8 +88,7 @@ def test_deliveries_opens_and_clicks_are_counted(sending):
 
 def test_feedback_for_other_mail_changes_nothing(sending):
     rows = sent_campaign(sending)
-    feedback.send(
-        sender=Bounce,
-        instance=Bounce(mail_id="not-ours", address="a", hard=True, timestamp=timezone.now()),
+    report(
+        Bounce(mail_id="not-ours", address="a", hard=True, timestamp=timezone.now()),
     )
     assert {state(r).state for r in rows} == {"queued"}
