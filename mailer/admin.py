@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html, format_html_join
+from django.views.decorators.http import require_POST
 from post_office.admin import EmailAdmin
 from post_office.models import Email
 
@@ -15,6 +16,7 @@ from mailer.exceptions import InvalidAddress
 from mailer.feedback import SOURCE_PREFIX
 from mailer.forms import ManualUnsubscribeForm, RemovalForm
 from mailer.models import Delivery, SoftBounce, Unsubscribe, UnsubscribeRemoval
+from mailer.ses_sync import admin_parts as ses_admin
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -43,7 +45,9 @@ class DeliveryAdmin(ReadOnlyAdmin):
 class UnsubscribeAdmin(admin.ModelAdmin):
     """The suppression list: filter, search (address or @domain), add, remove, export, import."""
 
-    list_display = ("address", "reason", "scope", "source_link", "created_at", "expires_at")
+    list_display = (
+        "address", "reason", "scope", "source_link", "at_ses", "created_at", "expires_at"
+    )
     list_filter = ("reason", "scope", ("created_at", admin.DateFieldListFilter))
     search_fields = ("address",)
     search_help_text = "An address or part of one; @example.com finds a whole domain."
@@ -56,11 +60,15 @@ class UnsubscribeAdmin(admin.ModelAdmin):
     def get_fields(self, request: HttpRequest, obj=None) -> tuple[str, ...]:
         if obj is None:
             return ManualUnsubscribeForm.Meta.fields
-        return ("address", "reason", "scope", "source_link", "created_at", "expires_at", "note")
+        return ("address", "reason", "scope", "source_link", "at_ses", "created_at",
+                "expires_at", "note")
 
     def get_readonly_fields(self, request: HttpRequest, obj=None) -> tuple[str, ...]:
-        return () if obj is None else ("address", "reason", "scope", "source_link", "created_at",
-                                       "expires_at")
+        return () if obj is None else ("address", "reason", "scope", "source_link", "at_ses",
+                                       "created_at", "expires_at")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return ses_admin.with_ses_reason(super().get_queryset(request))
 
     def save_model(self, request: HttpRequest, obj: Unsubscribe, form, change: bool) -> None:
         if not change:
@@ -88,22 +96,38 @@ class UnsubscribeAdmin(admin.ModelAdmin):
         if isinstance(response, TemplateResponse) and "cl" in (response.context_data or {}):
             changelist = response.context_data["cl"]
             response.context_data["reason_counts"] = reason_counts(changelist.queryset)
+            response.context_data.update(ses_admin.changelist_context())
+            response.context_data["can_retry_ses"] = self.has_remove_permission(request)
         return response
 
     def get_urls(self) -> list:
         view = self.admin_site.admin_view(admin_import.ImportView.as_view(model_admin=self))
-        return [path("import/", view, name="mailer_unsubscribe_import"), *super().get_urls()]
+        retry = self.admin_site.admin_view(require_POST(self.retry_ses_removals))
+        return [
+            path("import/", view, name="mailer_unsubscribe_import"),
+            path("ses-removals/retry/", retry, name="mailer_unsubscribe_ses_retry"),
+            *super().get_urls(),
+        ]
+
+    def retry_ses_removals(self, request: HttpRequest) -> HttpResponse:
+        return ses_admin.retry_view(request, self.has_remove_permission(request))
 
     @admin.display(description="source")
     def source_link(self, obj: Unsubscribe) -> str:
         return source_html(obj.source)
+
+    @admin.display(description="on SES's list")
+    def at_ses(self, obj: Unsubscribe) -> str:
+        return ses_admin.at_ses(obj)
 
     @admin.action(description="Remove from suppression (asks for a note)", permissions=["remove"])
     def remove_suppressions(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         form = RemovalForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
             removed = suppression_list.remove(queryset, form.cleaned_data["note"], request.user)
-            self.message_user(request, f"Removed {removed} suppressed addresses (audited).")
+            ses_admin.enqueue_removals()
+            self.message_user(request, f"Removed {removed} suppressed addresses (audited); "
+                              "they are being removed from SES's suppression list too.")
             return None
         return TemplateResponse(request, "admin/mailer/unsubscribe/remove.html", {
             **self.admin_site.each_context(request),

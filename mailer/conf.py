@@ -58,13 +58,15 @@ def get_settings() -> MailerSettings:
 
 @dataclass(frozen=True)
 class SuppressionSettings:
-    """The suppression settings: unsubscribe links and the soft-bounce rule."""
+    """The suppression settings: unsubscribe links, the soft-bounce rule, the sync with SES."""
 
     base_url: str | None
     unsubscribe_mailto: str | None
     soft_bounce_limit: int
     soft_bounce_window: timedelta
     soft_bounce_grace: timedelta
+    ses_push: bool
+    ses_sync_seconds: float
 
 
 MAX_GRACE_DAYS = 30
@@ -83,6 +85,8 @@ def get_suppression_settings() -> SuppressionSettings:
         soft_bounce_limit=limit,
         soft_bounce_window=timedelta(days=window),
         soft_bounce_grace=timedelta(days=grace),
+        ses_push=bool(getattr(s, "MAILROOM_SES_SUPPRESSION_PUSH", False)),
+        ses_sync_seconds=float(getattr(s, "MAILROOM_SES_SUPPRESSION_SYNC_SECONDS", 300.0) or 0),
     )
 
 

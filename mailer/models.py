@@ -140,3 +140,66 @@ class SoftBounce(models.Model):
 
     def __str__(self) -> str:
         return f"{self.address}: {self.count} transient bounces"
+
+
+class SesListed(models.Model):
+    """An address on SES's account-level suppression list, as Mailroom last saw it there.
+
+    Kept by the sync (``mailer.ses_suppression_sync``): the admin shows from it whether SES has
+    an address, and the push skips what SES already has.
+    """
+
+    address = models.CharField(max_length=254, unique=True, help_text="Normalised address.")
+    ses_address = models.CharField(max_length=254, help_text="The address as SES spells it.")
+    reason = models.CharField(max_length=10, help_text="SES's reason: BOUNCE or COMPLAINT.")
+    last_update_time = models.DateTimeField(help_text="When SES last updated the entry.")
+    seen_at = models.DateTimeField(default=timezone.now, help_text="When Mailroom last saw it.")
+
+    class Meta:
+        verbose_name = "address on SES's suppression list"
+        verbose_name_plural = "addresses on SES's suppression list"
+
+    def __str__(self) -> str:
+        return f"{self.address} ({self.reason} at SES)"
+
+
+class SesRemoval(models.Model):
+    """An address an operator removed from Mailroom's list, still to be deleted from SES's.
+
+    Written in the removal's transaction, deleted once SES has no entry for it: a failed
+    deletion stays here, shown in the admin, and is retried.
+    """
+
+    address = models.CharField(max_length=254, unique=True, help_text="Normalised address.")
+    requested_by_name = models.CharField(max_length=150, blank=True)
+    requested_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "pending removal at SES"
+
+    def __str__(self) -> str:
+        return f"{self.address}: remove at SES ({self.attempts} attempts)"
+
+
+class SesSyncState(models.Model):
+    """The one row saying where the sync with SES's list stands and what its last runs did."""
+
+    pull_cursor = models.DateTimeField(
+        null=True, blank=True, help_text="The newest SES update time imported so far."
+    )
+    last_pull_at = models.DateTimeField(null=True, blank=True)
+    last_full_pull_at = models.DateTimeField(null=True, blank=True)
+    last_pull = models.JSONField(default=dict, blank=True, help_text="Counts of the last pull.")
+    last_push_at = models.DateTimeField(null=True, blank=True)
+    last_push = models.JSONField(default=dict, blank=True, help_text="Counts of the last push.")
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "SES suppression sync state"
+
+    def __str__(self) -> str:
+        return f"SES sync, last pull {self.last_pull_at}"

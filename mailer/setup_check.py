@@ -11,6 +11,7 @@ from mailer.exceptions import SESError
 from mailer.ses import Quota
 from mailer.setup_feedback_check import check_subscriptions, check_topics
 from mailer.setup_report import POLICY, Finding, denied, ok, problem, skipped
+from mailer.setup_suppression_check import check_account_suppression
 
 SANDBOX_QUOTA = (200.0, 1.0)  # Max24HourSend, MaxSendRate of an account in the SES sandbox
 SANDBOX_ADVICE = (
@@ -40,6 +41,7 @@ def run() -> list[Finding]:
     findings += [
         ok(f"credentials: SES at {ses_account.ses_endpoint()} answers"),
         *check_quota(quota),
+        *check_account_suppression(),
     ]
     identity, found = check_identity(settings.DEFAULT_FROM_EMAIL)
     findings += found

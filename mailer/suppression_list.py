@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from mailer.models import SoftBounce, Unsubscribe, UnsubscribeRemoval
+from mailer.ses_sync import removal as ses_removal
 
 Reason = Unsubscribe.Reason
 Scope = Unsubscribe.Scope
@@ -92,6 +93,7 @@ def remove(
         addresses = [row.address for row in locked]
         SoftBounce.objects.filter(address__in=addresses).delete()
         Unsubscribe.objects.filter(pk__in=[row.pk for row in locked]).delete()
+        ses_removal.request(addresses, user.get_username(), now)  # and from SES's list
     return len(locked)
 
 

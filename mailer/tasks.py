@@ -14,6 +14,7 @@ from mailer import feedback_links, queue, quota, sending, ses, wakeup
 from mailer.exceptions import MailerError
 from mailer.lanes import BULK, LANES, Lane, lane_filter
 from mailer.reputation import guard
+from mailer.ses_sync import removal, run
 
 logger = logging.getLogger(__name__)
 
@@ -67,3 +68,15 @@ def _read_quota_at_start(**kwargs) -> None:
 def refresh_quota() -> dict:
     """Periodic: re-read SES's send rate and 24-hour quota into Redis; pause or resume."""
     return {"rate": quota.refresh()}
+
+
+@shared_task(name="mailer.ses_suppressions_sync", ignore_result=True)
+def ses_suppressions_sync() -> dict:
+    """Periodic: keep Mailroom's suppression list in step with SES's account-level list."""
+    return run.sync()
+
+
+@shared_task(name="mailer.ses_suppressions_remove", ignore_result=True)
+def ses_suppressions_remove() -> str:
+    """Delete from SES's list what an operator just removed from Mailroom's (beat retries)."""
+    return removal.run_due().summary()

@@ -175,6 +175,12 @@ MAILROOM_SOFT_BOUNCE_WINDOW_DAYS = env.int("MAILROOM_SOFT_BOUNCE_WINDOW_DAYS", d
 MAILROOM_SOFT_BOUNCE_GRACE_DAYS = env.int("MAILROOM_SOFT_BOUNCE_GRACE_DAYS", default=14, minimum=1)
 if MAILROOM_SOFT_BOUNCE_GRACE_DAYS > 30:
     raise EnvError("MAILROOM_SOFT_BOUNCE_GRACE_DAYS", "is over 30 days", "set 30 at most")
+# SES's account-level suppression list: beat syncs it this often (0: never); push adds
+# Mailroom's own suppressions to it.
+MAILROOM_SES_SUPPRESSION_SYNC_SECONDS = env.float(
+    "MAILROOM_SES_SUPPRESSION_SYNC_SECONDS", default=300.0
+)
+MAILROOM_SES_SUPPRESSION_PUSH = env.bool("MAILROOM_SES_SUPPRESSION_PUSH", default=False)
 # Share of the account rate kept for transactional mail while it is busy (range checked in
 # mailer.conf, which allows 0: hence the open minimum here).
 MAILROOM_TRANSACTIONAL_SHARE = env.float("MAILROOM_TRANSACTIONAL_SHARE", default=0.2, minimum=-1.0)
@@ -266,6 +272,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": MAILROOM_REPUTATION_REFRESH_SECONDS,
     },
 }
+if MAILROOM_SES_SUPPRESSION_SYNC_SECONDS:
+    CELERY_BEAT_SCHEDULE["mailer-ses-suppressions"] = {
+        "task": "mailer.ses_suppressions_sync",
+        "schedule": MAILROOM_SES_SUPPRESSION_SYNC_SECONDS,
+    }
 
 # --- Campaigns (mailer.campaigns) ---------------------------------------------------------------
 # Recipients rendered and queued per fan-out step (one transaction each).

@@ -70,9 +70,57 @@ def test_a_complete_setup_is_all_ok(account):
     box = account()
     lines, status = check()
     assert status == 0 and problems(lines) == []
-    assert [line.split()[0] for line in lines[:-1]] == ["OK"] * 6
+    assert [line.split()[0] for line in lines[:-1]] == ["OK"] * 8
     assert any(box.topic_arn in line and "listed in BOUNCY_TOPIC_ARN" in line for line in lines)
     assert any(f"delivers to {WEBHOOK}" in line and "confirmed" in line for line in lines)
+
+
+def suppression_lines(lines: list[str]) -> list[str]:
+    return [line for line in lines if "account-level suppression list" in line]
+
+
+def test_the_account_suppression_list_on_for_both_reasons(account, settings):
+    account()
+    settings.MAILROOM_SES_SUPPRESSION_PUSH = True
+    on, sync = suppression_lines(check()[0])
+    assert on.startswith("OK account-level suppression list: on for bounces and complaints: SES")
+    assert "OnAccountSuppressionList bounce" in on and "still delivered" not in on
+    assert sync == (
+        "OK account-level suppression list: Mailroom imports it every 300 s and deletes at SES"
+        " what an operator removes; push on: Mailroom's own suppressions are added to it"
+    )
+
+
+def test_the_account_suppression_list_for_one_reason_or_off(account):
+    box = account()
+    box.suppression.set_reasons(["BOUNCE"])
+    on, _ = suppression_lines(check()[0])
+    assert "on for bounces:" in on and "listed for another reason are still delivered" in on
+    box.suppression.set_reasons([])
+    [off] = suppression_lines(check()[0])
+    assert off.startswith("OK account-level suppression list: off; SES delivers")
+
+
+def test_no_sync_while_the_list_is_on_is_a_problem(account, settings):
+    account()
+    settings.MAILROOM_SES_SUPPRESSION_SYNC_SECONDS = 0
+    lines, status = check()
+    assert status == 1
+    assert problems(lines) == [
+        "PROBLEM account-level suppression list: MAILROOM_SES_SUPPRESSION_SYNC_SECONDS is 0, so"
+        " an address removed in the admin stays blocked at SES: set it (e.g. 300), or run"
+        " `manage.py mailer_ses_suppressions remove` and `pull` yourself"
+    ]
+
+
+def test_the_suppression_calls_refused(account):
+    box = account()
+    box.suppression.add_fault("InvalidParameterValue", 1, "ListSuppressedDestinations")
+    [line] = suppression_lines(check()[0])
+    assert line.startswith(
+        "PROBLEM account-level suppression list: ses:GetAccount / ses:ListSuppressedDestinations"
+        " failed (BadRequestException"
+    )
 
 
 def test_event_destinations_of_the_configuration_set_count(account, settings):

@@ -1,4 +1,5 @@
-"""``mailer_status [--json]``: the queue's counts per state, the send rate and reputation."""
+"""``mailer_status [--json]``: the queue's counts per state, the send rate, reputation and the
+sync with SES's suppression list."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 from django.core.management.base import BaseCommand
 
 from mailer.reputation import status as reputation_status
+from mailer.ses_sync import status as ses_sync_status
 from mailer.status import queue_counts
 
 
@@ -19,11 +21,13 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         counts = queue_counts()
         reputation = reputation_status.summary()
+        ses_suppression = ses_sync_status.summary()
         if options["json"]:
-            self.stdout.write(json.dumps({**counts, "reputation": reputation}, sort_keys=True))
+            facts = {**counts, "reputation": reputation, "ses_suppression": ses_suppression}
+            self.stdout.write(json.dumps(facts, sort_keys=True))
             return
         width = max(len(name) for name in counts)
         for name, value in counts.items():
             self.stdout.write(f"{name:<{width}}  {'-' if value is None else value}")
-        for line in reputation_status.lines(reputation):
+        for line in reputation_status.lines(reputation) + ses_sync_status.lines(ses_suppression):
             self.stdout.write(line)
