@@ -99,3 +99,16 @@ def test_throttles_on_removal_are_waited_out(box):
     box.suppression.add_fault("Throttling", 3, "DeleteSuppressedDestination")
     result = removal.run_due()
     assert (result.deleted, result.throttles) == (1, 3)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_beat_syncs_the_list_by_itself(box, start_worker):
+    box.suppression.put("listed@example.com", "COMPLAINT")
+    start_worker(beat=True, env={"MAILROOM_SES_SUPPRESSION_SYNC_SECONDS": "1"})
+    wait_until(
+        lambda: SesSyncState.objects.filter(last_full_pull_at__isnull=False).exists(),
+        60,
+        "beat's sync to read SES's list",
+    )
+    row = Unsubscribe.objects.get(address="listed@example.com")
+    assert row.source.startswith("SES account suppression list: COMPLAINT")
