@@ -83,8 +83,8 @@ def _read_all(start: datetime | None, result: PullResult, tally: Tally) -> datet
     while True:
         page = patiently(partial(ses_suppression.list_page, start, token), tally)
         _import(page.items, result)
-        times = [item.last_update_time for item in page.items]
-        newest = max([*times, *([newest] if newest else [])], default=None)
+        for item in page.items:
+            newest = max(newest or item.last_update_time, item.last_update_time)
         token = page.next_token
         if token is None:
             return newest

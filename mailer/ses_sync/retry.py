@@ -32,15 +32,21 @@ class Tally:
 def patiently(call: Callable[[], T], tally: Tally, attempts: int = ATTEMPTS) -> T:
     """Run ``call``; after SESThrottled or SESTransientError wait (exponential backoff, full
     jitter) and try again, ``attempts`` times in all; then the last error is raised."""
-    for attempt in range(attempts):
+    for attempt in range(attempts - 1):
         try:
             return call()
         except SESTransientError as exc:
-            if isinstance(exc, SESThrottled):
-                tally.throttles += 1
-            else:
-                tally.transient += 1
-            if attempt == attempts - 1:
-                raise
+            _count(exc, tally)
             time.sleep(random.uniform(0, min(MAX_WAIT_SECONDS, FIRST_WAIT_SECONDS * 2**attempt)))
-    raise AssertionError("unreachable")
+    try:
+        return call()
+    except SESTransientError as exc:
+        _count(exc, tally)
+        raise
+
+
+def _count(exc: SESTransientError, tally: Tally) -> None:
+    if isinstance(exc, SESThrottled):
+        tally.throttles += 1
+    else:
+        tally.transient += 1

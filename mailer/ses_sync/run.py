@@ -6,7 +6,9 @@ Each part runs even if another failed; a failure is logged and recorded, never r
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Protocol
 
 from django.utils import timezone
 
@@ -15,6 +17,11 @@ from mailer.exceptions import SESError
 from mailer.ses_sync import pull, push, removal, state
 
 logger = logging.getLogger(__name__)
+
+
+class Summarised(Protocol):
+    def summary(self) -> str: ...
+
 
 FULL_PULL_EVERY = timedelta(days=1)  # the only way to learn of entries deleted at SES
 REMOVALS_PER_RUN = 500
@@ -35,7 +42,7 @@ def _full_pull_due() -> bool:
     return last is None or timezone.now() - last >= FULL_PULL_EVERY
 
 
-def _part(name: str, call) -> str:
+def _part(name: str, call: Callable[[], Summarised]) -> str:
     try:
         summary = call().summary()
     except SESError as exc:
