@@ -14,12 +14,12 @@ def send_one(email_id: int) -> str:
     """Send one queued email straight to SES; a refused one ends failed (SES dropped it)."""
     from post_office.models import STATUS, Email
 
-    from mailer import ses
+    from mailer import aws
     from mailer.exceptions import SESError
 
     email = Email.objects.get(id=email_id)
     try:
-        ses.send(email.prepare_email_message())
+        aws.send(email.prepare_email_message())
     except SESError as exc:
         Email.objects.filter(id=email_id).update(status=STATUS.failed)
         return type(exc).__name__

@@ -167,11 +167,11 @@ def point_at(url: str) -> None:
     """This process's SES settings, for the quota read."""
     from django.conf import settings
 
-    from mailer import ses
+    from mailer import aws
 
     settings.AWS_SES_ENDPOINT_URL = settings.AWS_SES_REGION_ENDPOINT_URL = url
     settings.MAILROOM_MAX_SEND_RATE = None
-    ses.reset_client()
+    aws.reset_client()
 
 
 def main() -> None:

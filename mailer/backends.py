@@ -17,8 +17,8 @@ from django.core.mail import EmailMessage
 from django.core.mail.backends.base import BaseEmailBackend
 from post_office.models import PRIORITY, Email
 
-from mailer import ses, suppression
-from mailer.exceptions import AllRecipientsSuppressed
+from mailer import aws, suppression
+from mailer.exceptions import AllRecipientsSuppressed, SESError, SESThrottled
 from mailer.lanes import TRANSACTIONAL
 from mailer.models import Delivery
 from mailer.queue import record_now, suppressed_error
@@ -38,7 +38,7 @@ class SESBackend(BaseEmailBackend):
                 continue
             try:
                 send_now(message, email_id_of(message))
-            except (ses.SESError, AllRecipientsSuppressed):
+            except (SESError, AllRecipientsSuppressed):
                 if not self.fail_silently:
                     raise
                 continue
@@ -56,12 +56,12 @@ def send_now(message: EmailMessage, email_id: int | None) -> None:
     message.to, message.cc, message.bcc = decision.to, decision.cc, decision.bcc
     deadline = time.time() + MAX_WAIT_SECONDS
     if not get_limiter().wait(len(decision.recipients), lane=TRANSACTIONAL, deadline=deadline):
-        raise ses.SESThrottled(
+        raise SESThrottled(
             "No send slot within 30 s (sending paused or rate busy).", "Throttling"
         )
     try:
-        result = ses.send(message)
-    except ses.SESError as exc:
+        result = aws.send(message)
+    except SESError as exc:
         _record(email_id, State.FAILED, dropped=decision.dropped, error=str(exc))
         raise
     _record(email_id, State.SENT, ses_message_id=result.message_id,

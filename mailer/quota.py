@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from mailer import ses
+from mailer import aws
+from mailer.aws.sending import Quota
 from mailer.conf import get_settings
 from mailer.exceptions import RateLimiterUnavailable, SESError
 from mailer.ratelimit import Pause, get_limiter, get_state
-from mailer.ses import Quota
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ def refresh() -> float:
 
 def _read() -> Quota | None:
     try:
-        quota = ses.get_quota()
+        quota = aws.get_quota()
     except SESError as exc:
         _warn_once(f"Cannot read the SES send quota ({exc}); pacing at MAILROOM_MAX_SEND_RATE, "
                    "the last rate read, or 1 recipient/s. Allow ses:GetSendQuota to fix this.")

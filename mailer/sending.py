@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from post_office.models import Email
 
-from mailer import queue, quota, ses, suppression
+from mailer import aws, queue, quota, suppression
 from mailer.conf import get_settings
 from mailer.exceptions import (
     RateLimiterUnavailable,
@@ -112,7 +112,7 @@ def _attempt(email: Email, decision: Decision, claim: Claim) -> Attempt:
         message = _build_message(email, decision)
         if not _take_rate(len(message.recipients()), lane_of(email.priority), claim):
             return Attempt(email, decision, "released")
-        sent = ses.send(message)
+        sent = aws.send(message)
         return Attempt(email, decision, "sent", sent.message_id, message.recipients())
     except Exception as exc:  # a bug or bad data must not leave the email in limbo
         if not isinstance(exc, SESError):

@@ -10,7 +10,7 @@ from dataclasses import asdict
 from celery import shared_task
 from celery.signals import worker_process_init, worker_ready
 
-from mailer import feedback_links, queue, quota, sending, ses, wakeup
+from mailer import aws, feedback_links, queue, quota, sending, wakeup
 from mailer.exceptions import MailerError
 from mailer.lanes import BULK, LANES, Lane, lane_filter
 from mailer.reputation import guard
@@ -26,8 +26,8 @@ def _after_fork(**kwargs) -> None:
     """A forked worker process must not share its parent's SES connection pool."""
     global WORKER_NAME
     WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}"
-    ses.reset_client()
-    ses.warm_up()
+    aws.reset_client()
+    aws.warm_up()
 
 
 @shared_task(name="mailer.drain", acks_late=True, ignore_result=True)

@@ -49,16 +49,16 @@ def redis_client(settings) -> Iterator[redis.Redis]:
 @pytest.fixture
 def ses_sandbox(settings) -> Iterator:
     """A local SES endpoint on 127.0.0.1 that boto3 (via django-ses) is pointed at."""
-    from mailer import ses
+    from mailer import aws
     from mailer.sandbox import SESSandbox
 
     box = SESSandbox().start()
     settings.AWS_SES_ENDPOINT_URL = box.url
     settings.AWS_SES_REGION_ENDPOINT_URL = box.url
-    ses.reset_client()
+    aws.reset_client()
     yield box
     box.stop()
-    ses.reset_client()
+    aws.reset_client()
 
 
 def database_url() -> str:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from django.core.cache import cache
 from django.db.models import Sum
 
-from mailer import ses
+from mailer import aws
 from mailer.exceptions import RateLimiterUnavailable, SESError
 from mailer.ratelimit import get_limiter, get_state
 from mailer.reputation.expressions import recipients_of
@@ -70,7 +70,7 @@ def _ses_quota() -> dict[str, float]:
 
 def _ask_ses() -> dict[str, float]:
     try:
-        quota = ses.get_quota()
+        quota = aws.get_quota()
     except SESError as exc:
         logger.warning("Dashboard: cannot read the SES quota (%s).", exc)
         return {}

@@ -17,11 +17,11 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from mailer import ses_suppression
 from mailer.addresses import address_or_none
+from mailer.aws import account_suppressions
+from mailer.aws.account_suppressions import Listed
 from mailer.exceptions import SESError
 from mailer.models import SesListed, SesRemoval, Unsubscribe, UnsubscribeRemoval
-from mailer.ses_suppression import Listed
 from mailer.ses_sync import state
 from mailer.ses_sync.retry import Tally, patiently
 from mailer.suppression_list import Entry, suppress_many
@@ -81,7 +81,7 @@ def pull(since: datetime | None = None, *, full: bool = False) -> PullResult:
 def _read_all(start: datetime | None, result: PullResult, tally: Tally) -> datetime | None:
     newest, token = None, None
     while True:
-        page = patiently(partial(ses_suppression.list_page, start, token), tally)
+        page = patiently(partial(account_suppressions.list_page, start, token), tally)
         _import(page.items, result)
         for item in page.items:
             newest = max(newest or item.last_update_time, item.last_update_time)

@@ -13,7 +13,8 @@ from dataclasses import asdict, dataclass, field
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from mailer import ses_suppression
+from mailer.aws import account_suppressions
+from mailer.aws.account_suppressions import BOUNCE, COMPLAINT
 from mailer.exceptions import SESError, SESTransientError
 from mailer.models import SesListed, SesRemoval, Unsubscribe
 from mailer.ses_sync import state
@@ -54,7 +55,7 @@ def candidates() -> QuerySet[Unsubscribe]:
 
 def ses_reason(reason: str) -> str:
     """SES's reason for a Mailroom reason: COMPLAINT for complaints, BOUNCE for the rest."""
-    return ses_suppression.COMPLAINT if reason == Reason.COMPLAINT else ses_suppression.BOUNCE
+    return COMPLAINT if reason == Reason.COMPLAINT else BOUNCE
 
 
 def push(limit: int | None = None) -> PushResult:
@@ -82,7 +83,7 @@ def push(limit: int | None = None) -> PushResult:
 
 def _push_one(address: str, reason: str, result: PushResult, tally: Tally) -> None:
     try:
-        patiently(lambda: ses_suppression.put(address, reason), tally)
+        patiently(lambda: account_suppressions.put(address, reason), tally)
     except SESTransientError:
         raise
     except SESError as exc:

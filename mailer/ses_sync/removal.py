@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from django.db.models import F
 from django.utils import timezone
 
-from mailer import ses_suppression
+from mailer.aws import account_suppressions
 from mailer.exceptions import SESError
 from mailer.models import SesListed, SesRemoval
 from mailer.ses_sync import state
@@ -77,7 +77,7 @@ def pending() -> list[SesRemoval]:
 def _remove_one(removal: SesRemoval, result: RemovalResult, tally: Tally) -> None:
     listed = SesListed.objects.filter(address=removal.address).first()
     try:
-        found = patiently(lambda: ses_suppression.delete(_spelling(removal, listed)), tally)
+        found = patiently(lambda: account_suppressions.delete(_spelling(removal, listed)), tally)
     except SESError as exc:
         _failed(removal, exc, result)
         return

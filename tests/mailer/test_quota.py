@@ -14,7 +14,7 @@ from django.conf import settings as django_settings
 from django.core.mail import EmailMessage
 from django.core.management import call_command
 
-from mailer import quota, ses
+from mailer import aws, quota
 from mailer.ratelimit import get_limiter, get_state
 from mailer.sandbox import SESSandbox
 from tests.conftest import wait_until
@@ -44,7 +44,7 @@ class DenyingHandler(BaseHTTPRequestHandler):
 def point_ses_at(settings, url: str) -> None:
     settings.AWS_SES_ENDPOINT_URL = url
     settings.AWS_SES_REGION_ENDPOINT_URL = url
-    ses.reset_client()
+    aws.reset_client()
 
 
 @pytest.fixture
@@ -63,7 +63,7 @@ def sandbox(settings, redis_client) -> Iterator[Callable[..., SESSandbox]]:
     yield start
     for box in boxes:
         box.stop()
-    ses.reset_client()
+    aws.reset_client()
 
 
 @pytest.fixture
@@ -76,11 +76,11 @@ def denying_endpoint(settings, redis_client) -> Iterator[None]:
     yield
     server.shutdown()
     server.server_close()
-    ses.reset_client()
+    aws.reset_client()
 
 
 def send(*recipients: str) -> None:
-    ses.send(EmailMessage("Hi", "Body", "from@example.com", list(recipients)))
+    aws.send(EmailMessage("Hi", "Body", "from@example.com", list(recipients)))
 
 
 def test_refresh_stores_ses_max_send_rate(sandbox):
@@ -128,7 +128,7 @@ def test_unreachable_endpoint_falls_back(settings, redis_client):
     settings.MAILROOM_MAX_SEND_RATE = None
     point_ses_at(settings, "http://127.0.0.1:1")
     assert quota.refresh() == 1.0
-    ses.reset_client()
+    aws.reset_client()
 
 
 def test_used_up_daily_quota_pauses_and_room_resumes(sandbox):

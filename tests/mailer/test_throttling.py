@@ -15,7 +15,7 @@ from django.utils import timezone
 from post_office import mail as post_office_mail
 from post_office.models import STATUS, Email, Log
 
-from mailer import queue, quota, sending, ses, tasks
+from mailer import aws, queue, quota, sending, tasks
 from mailer.models import Delivery
 from mailer.ratelimit import COOLING_KEY, get_limiter, get_state
 from mailer.sandbox import SESSandbox
@@ -31,10 +31,10 @@ def ses_sandbox(request, settings, redis_client) -> Iterator[SESSandbox]:
     box = SESSandbox(**getattr(request, "param", {})).start()
     settings.AWS_SES_ENDPOINT_URL = settings.AWS_SES_REGION_ENDPOINT_URL = box.url
     settings.MAILROOM_MAX_SEND_RATE = 1000.0
-    ses.reset_client()
+    aws.reset_client()
     yield box
     box.stop()
-    ses.reset_client()
+    aws.reset_client()
 
 
 @pytest.fixture(autouse=True)
@@ -134,7 +134,7 @@ def test_transient_error_requeues_without_spending_a_retry(ses_sandbox):
 
 def test_connection_error_requeues(ses_sandbox, settings):
     settings.AWS_SES_ENDPOINT_URL = settings.AWS_SES_REGION_ENDPOINT_URL = "http://127.0.0.1:1"
-    ses.reset_client()
+    aws.reset_client()
     [email_id] = queue_mail(["a@example.com"])
     assert send_claimed().deferred == 1
     assert Delivery.objects.get(email_id=email_id).error.startswith("Cannot reach SES")

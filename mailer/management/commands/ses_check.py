@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from mailer import setup_check
-from mailer.setup_report import PROBLEM
+from mailer.aws.ses_check import checks
+from mailer.aws.ses_check.report import PROBLEM
 
 
 class Command(BaseCommand):
@@ -15,7 +15,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: object, **options: object) -> None:
-        findings = setup_check.run()
+        findings = checks.run()
         for finding in findings:
             self.stdout.write(str(finding))
         problems = sum(finding.status == PROBLEM for finding in findings)

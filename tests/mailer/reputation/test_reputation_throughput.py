@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from mailer import ses
+from mailer import aws
 from mailer.ratelimit import get_limiter, get_state
 from mailer.reputation import throughput
 from tests.mailer.reputation import records
@@ -41,11 +41,11 @@ def test_without_a_stored_quota_ses_is_asked_once_a_minute(redis_client, ses_san
 
 def test_an_unreadable_quota_is_reported_unknown(redis_client, settings):
     settings.AWS_SES_ENDPOINT_URL = settings.AWS_SES_REGION_ENDPOINT_URL = "http://127.0.0.1:9"
-    ses.reset_client()
+    aws.reset_client()
     try:
         now = throughput.measure(timezone.now())
     finally:
-        ses.reset_client()
+        aws.reset_client()
     assert (now.max_send_rate, now.quota_used, now.quota_source) == (None, None, "unavailable")
 
 

@@ -1,4 +1,4 @@
-"""End to end: mailer.ses.send → sandbox simulator → signed SNS → bouncy's live webhook → rows."""
+"""End to end: mailer.aws.send → sandbox simulator → signed SNS → bouncy's live webhook → rows."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from django.core.mail import EmailMessage
 
 from bouncy.models import Bounce, Complaint, Delivery, Notification
-from mailer import ses
+from mailer import aws
 from mailer.models import Unsubscribe
 from mailer.sandbox import SESSandbox
 from tests.mailer.sandbox.conftest import wait_for
@@ -25,16 +25,16 @@ def wired(settings, live_server, transactional_db, redis_client, make_sandbox):
         settings.BOUNCY_DEV_CERT_HOSTS = [box.cert_host]
         settings.BOUNCY_TOPIC_ARN = [box.topic_arn]
         settings.AWS_SES_ENDPOINT_URL = settings.AWS_SES_REGION_ENDPOINT_URL = box.url
-        ses.reset_client()
+        aws.reset_client()
         return box
 
     yield wire
-    ses.reset_client()
+    aws.reset_client()
 
 
 def send(*to: str) -> str:
     message = EmailMessage("Hi", "Body", "Mailroom <mailroom@example.com>", list(to))
-    return ses.send(message).message_id
+    return aws.send(message).message_id
 
 
 @pytest.mark.parametrize(

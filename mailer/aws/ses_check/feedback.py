@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from mailer import ses_account
+from mailer.aws import account
+from mailer.aws.ses_check.report import Finding, denied, ok, problem, skipped
 from mailer.exceptions import SESError
-from mailer.setup_report import Finding, denied, ok, problem, skipped
 
 WEBHOOK_PATH = "/mail/bouncy/"
 FEEDBACK_KINDS = ("Bounce", "Complaint")
@@ -26,7 +26,7 @@ def check_topics(identity: str) -> tuple[dict[str, set[str]], list[Finding]]:
 
 def _identity_topics(identity: str, topics: dict[str, set[str]], found: list[Finding]) -> bool:
     try:
-        attributes = ses_account.notification_topics(identity)
+        attributes = account.notification_topics(identity)
     except SESError as exc:
         found.append(denied("ses:GetIdentityNotificationAttributes", exc))
         return False
@@ -41,7 +41,7 @@ def _configuration_set_topics(topics: dict[str, set[str]], found: list[Finding])
     if not name:
         return
     try:
-        destinations = ses_account.event_destinations(name)
+        destinations = account.event_destinations(name)
     except SESError as exc:
         found.append(denied(f"ses:GetConfigurationSetEventDestinations on {name}", exc))
         return
@@ -85,7 +85,7 @@ def check_subscriptions(topics: dict[str, set[str]]) -> list[Finding]:
     found: list[Finding] = []
     for arn in sorted(set().union(*topics.values())):
         try:
-            subscriptions = ses_account.subscriptions(arn)
+            subscriptions = account.subscriptions(arn)
         except SESError as exc:
             found.append(_subscription_error(arn, exc))
             if exc.code == "ConnectionError":
@@ -95,7 +95,7 @@ def check_subscriptions(topics: dict[str, set[str]]) -> list[Finding]:
     return found
 
 
-def _subscription_finding(arn: str, subscriptions: list[ses_account.Subscription]) -> Finding:
+def _subscription_finding(arn: str, subscriptions: list[account.Subscription]) -> Finding:
     webhooks = [s for s in subscriptions if _is_webhook(s)]
     confirmed = [s for s in webhooks if not s.pending]
     if confirmed:
@@ -115,7 +115,7 @@ def _subscription_finding(arn: str, subscriptions: list[ses_account.Subscription
     )
 
 
-def _is_webhook(subscription: ses_account.Subscription) -> bool:
+def _is_webhook(subscription: account.Subscription) -> bool:
     path = subscription.endpoint.split("?")[0]
     return subscription.protocol in ("http", "https") and path.endswith(WEBHOOK_PATH)
 

@@ -13,8 +13,8 @@ from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from mailer.ses import classify
-from mailer.ses_account import _client
+from mailer.aws.account import _client
+from mailer.aws.sending import classify
 
 T = TypeVar("T")
 BOUNCE, COMPLAINT = "BOUNCE", "COMPLAINT"

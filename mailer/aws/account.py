@@ -22,8 +22,8 @@ from botocore.exceptions import (
 from django.conf import settings
 from django_ses.conf import settings as ses_settings
 
+from mailer.aws.sending import Quota
 from mailer.exceptions import SESError, SESTransientError
-from mailer.ses import Quota
 
 T = TypeVar("T")
 CONFIG = Config(connect_timeout=5, read_timeout=15, retries={"total_max_attempts": 1})

@@ -6,12 +6,12 @@ from email.utils import parseaddr
 
 from django.conf import settings
 
-from mailer import ses_account
+from mailer.aws import account
+from mailer.aws.sending import Quota
+from mailer.aws.ses_check.feedback import check_subscriptions, check_topics
+from mailer.aws.ses_check.report import POLICY, Finding, denied, ok, problem, skipped
+from mailer.aws.ses_check.suppression import check_account_suppression
 from mailer.exceptions import SESError
-from mailer.ses import Quota
-from mailer.setup_feedback_check import check_subscriptions, check_topics
-from mailer.setup_report import POLICY, Finding, denied, ok, problem, skipped
-from mailer.setup_suppression_check import check_account_suppression
 
 SANDBOX_QUOTA = (200.0, 1.0)  # Max24HourSend, MaxSendRate of an account in the SES sandbox
 SANDBOX_ADVICE = (
@@ -35,11 +35,11 @@ def run() -> list[Finding]:
     """Every check, in order; later checks are skipped when the credentials do not work."""
     findings = [check_region()]
     try:
-        quota = ses_account.get_send_quota()
+        quota = account.get_send_quota()
     except SESError as exc:
         return [*findings, credentials_problem(exc), skipped("other checks need SES access")]
     findings += [
-        ok(f"credentials: SES at {ses_account.ses_endpoint()} answers"),
+        ok(f"credentials: SES at {account.ses_endpoint()} answers"),
         *check_quota(quota),
         *check_account_suppression(),
     ]
@@ -56,10 +56,10 @@ def run() -> list[Finding]:
 
 def check_region() -> Finding:
     """AWS_SES_REGION_NAME names a region with SES (unless a local endpoint is used)."""
-    region, endpoint = ses_account.region(), ses_account.ses_endpoint()
+    region, endpoint = account.region(), account.ses_endpoint()
     if settings.AWS_SES_ENDPOINT_URL:
         return ok(f"region {region}, at the endpoint AWS_SES_ENDPOINT_URL={endpoint}")
-    if region not in ses_account.ses_regions():
+    if region not in account.ses_regions():
         return problem(
             f"region {region!r} has no SES endpoint: set AWS_SES_REGION_NAME to the region "
             "where your identities are verified (e.g. us-east-1, eu-west-1)"
@@ -71,7 +71,7 @@ def credentials_problem(exc: SESError) -> Finding:
     """The words for a failed first call."""
     if exc.code == "ConnectionError":
         return problem(
-            f"cannot reach SES at {ses_account.ses_endpoint()} ({exc}): check "
+            f"cannot reach SES at {account.ses_endpoint()} ({exc}): check "
             "AWS_SES_REGION_NAME / AWS_SES_ENDPOINT_URL and the network"
         )
     code = exc.code.removesuffix("Exception")
@@ -82,13 +82,13 @@ def credentials_problem(exc: SESError) -> Finding:
 def check_quota(quota: Quota) -> list[Finding]:
     """Production or sandbox, sending enabled, 24-hour quota not used up."""
     try:
-        account = ses_account.get_account()
+        status = account.get_account()
     except SESError as exc:
-        account, found = None, [denied("ses:GetAccount", exc)]
+        status, found = None, [denied("ses:GetAccount", exc)]
     else:
-        found = [] if account.sending_enabled else [_paused(account)]
+        found = [] if status.sending_enabled else [_paused(status)]
     in_sandbox = (quota.max_24_hour_send, quota.max_send_rate) == SANDBOX_QUOTA
-    if in_sandbox or (account is not None and not account.production_access):
+    if in_sandbox or (status is not None and not status.production_access):
         found.append(problem(f"quota ({_limits(quota)}): sandbox: {SANDBOX_ADVICE}"))
     else:
         found.append(ok(f"quota: production access, {_limits(quota)}"))
@@ -102,9 +102,9 @@ def check_quota(quota: Quota) -> list[Finding]:
     return found
 
 
-def _paused(account: ses_account.AccountStatus) -> Finding:
+def _paused(status: account.AccountStatus) -> Finding:
     return problem(
-        f"sending is paused for this account (enforcement status {account.enforcement_status}):"
+        f"sending is paused for this account (enforcement status {status.enforcement_status}):"
         " see the SES console's reputation dashboard"
     )
 
@@ -124,7 +124,7 @@ def check_identity(from_email: str) -> tuple[str | None, list[Finding]]:
         return None, [problem(f"DEFAULT_FROM_EMAIL {from_email!r} has no address: set it")]
     domain = address.rpartition("@")[2].lower()
     try:
-        statuses = ses_account.verification_statuses([address, domain])
+        statuses = account.verification_statuses([address, domain])
     except SESError as exc:
         return None, [denied("ses:GetIdentityVerificationAttributes", exc)]
     for identity in (address, domain):
@@ -142,6 +142,6 @@ def _unverified(address: str, domain: str, statuses: dict[str, str]) -> Finding:
         )
     return problem(
         f"sender {address}: neither {address} nor {domain} is verified in "
-        f"{ses_account.region()}: verify the domain in the SES console (docs/deploy.md); "
+        f"{account.region()}: verify the domain in the SES console (docs/deploy.md); "
         "identities are per region, so check AWS_SES_REGION_NAME too"
     )

@@ -14,10 +14,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from mailer import setup_check
+from mailer.aws.ses_check import checks
 from mailer.sandbox import SESSandbox
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 WEBHOOK = "https://mailroom.example.com/mail/bouncy/"
 
 
@@ -250,4 +250,4 @@ def test_the_command_exits_1_without_a_traceback():
 def test_the_region_must_offer_ses(settings, region, status):
     settings.AWS_SES_ENDPOINT_URL = None
     settings.AWS_SES_REGION_NAME = region
-    assert setup_check.check_region().status == status
+    assert checks.check_region().status == status

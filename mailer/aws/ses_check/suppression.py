@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from mailer import ses_suppression
+from mailer.aws import account_suppressions
+from mailer.aws.ses_check.report import Finding, denied, ok, problem
 from mailer.conf import get_suppression_settings
 from mailer.exceptions import SESError
-from mailer.setup_report import Finding, denied, ok, problem
 
 WHAT_SES_DOES = (
     "SES accepts mail to a listed address but does not deliver it (it still counts against the"
@@ -17,8 +17,8 @@ TURN_ON = "aws sesv2 put-account-suppression-attributes --suppressed-reasons BOU
 def check_account_suppression() -> list[Finding]:
     """Whether the list is on and for which reasons, and whether Mailroom can keep in step."""
     try:
-        reasons = ses_suppression.suppressed_reasons()
-        ses_suppression.list_page(size=1)
+        reasons = account_suppressions.suppressed_reasons()
+        account_suppressions.list_page(size=1)
     except SESError as exc:
         refused = denied("ses:GetAccount / ses:ListSuppressedDestinations", exc)
         return [problem(f"account-level suppression list: {refused.text}")]

@@ -3,7 +3,7 @@
 import pytest
 from django.core.mail import EmailMessage
 
-from mailer import ses
+from mailer import aws
 from mailer.exceptions import (
     SESDailyQuotaExceeded,
     SESPermanentError,
@@ -24,7 +24,7 @@ def message(**kwargs) -> EmailMessage:
 
 
 def test_send_returns_the_ses_message_id_and_reaches_every_recipient(ses_sandbox):
-    result = ses.send(message(cc=["cc@example.com"], bcc=["bcc@example.com"]))
+    result = aws.send(message(cc=["cc@example.com"], bcc=["bcc@example.com"]))
     [received] = ses_sandbox.messages()
     assert result.message_id == received["message_id"]
     assert sorted(received["destinations"]) == [
@@ -37,7 +37,7 @@ def test_send_returns_the_ses_message_id_and_reaches_every_recipient(ses_sandbox
 
 def test_configuration_set_is_passed_on_every_send(ses_sandbox, settings):
     settings.AWS_SES_CONFIGURATION_SET = "mailroom-events"
-    ses.send(message())
+    aws.send(message())
     assert ses_sandbox.messages()[0]["configuration_set"] == "mailroom-events"
 
 
@@ -46,9 +46,9 @@ def test_get_quota_reads_the_account_limits(settings):
 
     with SESSandbox(max_send_rate=14, max_24h_send=50000) as box:
         settings.AWS_SES_REGION_ENDPOINT_URL = box.url
-        ses.reset_client()
-        quota = ses.get_quota()
-    ses.reset_client()
+        aws.reset_client()
+        quota = aws.get_quota()
+    aws.reset_client()
     assert (quota.max_send_rate, quota.max_24_hour_send, quota.sent_last_24_hours) == (14, 50000, 0)
     assert not quota.exhausted
 
@@ -69,7 +69,7 @@ def test_get_quota_reads_the_account_limits(settings):
 def test_each_ses_error_is_classified(ses_sandbox, fault, error_class, code):
     ses_sandbox.add_fault(fault)
     with pytest.raises(error_class) as caught:
-        ses.send(message())
+        aws.send(message())
     assert caught.value.code == code
     assert type(caught.value) is error_class
     assert ses_sandbox.messages() == []
@@ -77,9 +77,9 @@ def test_each_ses_error_is_classified(ses_sandbox, fault, error_class, code):
 
 def test_an_unreachable_endpoint_is_transient(settings):
     settings.AWS_SES_REGION_ENDPOINT_URL = "http://127.0.0.1:9"  # nothing listens there
-    ses.reset_client()
+    aws.reset_client()
     try:
         with pytest.raises(SESTransientError, match="Cannot reach SES"):
-            ses.send(message())
+            aws.send(message())
     finally:
-        ses.reset_client()
+        aws.reset_client()
