@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict
 from datetime import datetime, timedelta
 
 from django.utils import timezone
 
 from mailer import aws
-from mailer.aws.sending import Quota
+from mailer.aws import Quota
 from mailer.conf import get_settings
 from mailer.exceptions import RateLimiterUnavailable, SESError
 from mailer.ratelimit import Pause, get_limiter, get_state
@@ -31,7 +30,7 @@ def refresh() -> float:
     keep_last = quota is None and not conf.max_send_rate
     get_limiter().set_rate(rate, only_if_missing=keep_last)
     if quota is not None:
-        get_state().save_quota(asdict(quota))
+        get_state().save_quota(quota)
         _apply_daily_quota(quota)
     return send_rate()
 

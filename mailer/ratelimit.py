@@ -12,10 +12,11 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import redis
 
+from mailer.aws.quota import Quota
 from mailer.conf import get_settings
 from mailer.exceptions import RateLimiterUnavailable
 from mailer.lanes import BULK, TRANSACTIONAL, Lane
@@ -79,6 +80,7 @@ TAT_KEY, BULK_TAT_KEY = PREFIX + "tat", PREFIX + "bulk_tat"
 BUSY_KEY, COOLING_KEY = PREFIX + "transactional_until", PREFIX + "cooling"
 RATE_KEY, PAUSE_KEY = PREFIX + "rate", PREFIX + "pause"
 QUOTA_KEY, COUNTERS_KEY = PREFIX + "quota", PREFIX + "counters"
+QUOTA_FIELDS = ("max_send_rate", "max_24_hour_send", "sent_last_24_hours")
 GRANTED, RETRY, TOO_LATE, PAUSED = 1, 0, -1, -2
 # Bulk may use the transactional share only when no transactional slot was taken this long ago.
 TRANSACTIONAL_IDLE_SECONDS = 1.0
@@ -181,14 +183,18 @@ class SharedState:
             return None
         return Pause(reason.decode(), ttl_ms / 1000)
 
-    def save_quota(self, values: dict[str, float]) -> None:
+    def save_quota(self, quota: Quota) -> None:
         with _redis_errors():
-            self.client.hset(QUOTA_KEY, mapping={k: repr(v) for k, v in values.items()})
+            self.client.hset(QUOTA_KEY, mapping={k: repr(v) for k, v in asdict(quota).items()})
 
-    def quota(self) -> dict[str, float]:
+    def quota(self) -> Quota | None:
+        """The quota a worker read last (None before the first read)."""
         with _redis_errors():
             raw = self.client.hgetall(QUOTA_KEY)
-        return {k.decode(): float(v) for k, v in raw.items()}
+        try:
+            return Quota(**{field: float(raw[field.encode()]) for field in QUOTA_FIELDS})
+        except KeyError:
+            return None
 
     def count(self, kind: str, n: int = 1) -> None:
         with _redis_errors():

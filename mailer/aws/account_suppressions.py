@@ -13,8 +13,9 @@ from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from mailer.aws.account import _client
-from mailer.aws.sending import classify
+from mailer.aws import account
+from mailer.aws.clients import client
+from mailer.aws.errors import classify
 
 T = TypeVar("T")
 BOUNCE, COMPLAINT = "BOUNCE", "COMPLAINT"
@@ -48,20 +49,20 @@ def list_page(
         params["StartDate"] = since
     if token:
         params["NextToken"] = token
-    answer = _call(lambda: _client("sesv2").list_suppressed_destinations(**params))
+    answer = _call(lambda: client("sesv2").list_suppressed_destinations(**params))
     items = [_listed(item) for item in answer.get("SuppressedDestinationSummaries", [])]
     return Page(items, answer.get("NextToken") or None)
 
 
 def put(address: str, reason: str) -> None:
     """Add (or update) an address on SES's list with reason BOUNCE or COMPLAINT."""
-    _call(lambda: _client("sesv2").put_suppressed_destination(EmailAddress=address, Reason=reason))
+    _call(lambda: client("sesv2").put_suppressed_destination(EmailAddress=address, Reason=reason))
 
 
 def delete(address: str) -> bool:
     """Take an address off SES's list; False if it was not there (nothing to do)."""
     try:
-        _call(lambda: _client("sesv2").delete_suppressed_destination(EmailAddress=address))
+        _call(lambda: client("sesv2").delete_suppressed_destination(EmailAddress=address))
     except _NotListed:
         return False
     return True
@@ -69,8 +70,7 @@ def delete(address: str) -> bool:
 
 def suppressed_reasons() -> list[str]:
     """The reasons the account's list suppresses (GetAccount); empty: the list is off."""
-    answer = _call(lambda: _client("sesv2").get_account())
-    return list(answer.get("SuppressionAttributes", {}).get("SuppressedReasons", []))
+    return list(account.get_account().suppressed_reasons)
 
 
 class _NotListed(Exception):

@@ -22,11 +22,10 @@ def daily_room() -> int | None:
         quota = get_state().quota()
     except RateLimiterUnavailable:
         return None
-    limit = quota.get("max_24_hour_send")
-    if limit is None or limit < 0:
+    if quota is None or quota.max_24_hour_send < 0:
         return None
-    bulk_limit = limit * (1 - get_settings().transactional_share)
-    used = quota.get("sent_last_24_hours", 0.0) + queued_bulk()
+    bulk_limit = quota.max_24_hour_send * (1 - get_settings().transactional_share)
+    used = quota.sent_last_24_hours + queued_bulk()
     return max(0, int(bulk_limit - used))
 
 

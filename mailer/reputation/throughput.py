@@ -52,30 +52,29 @@ def current_rate(now: datetime) -> float:
     return total / RATE_WINDOW.total_seconds()
 
 
-def _stored_quota() -> dict[str, float]:
+def _stored_quota() -> aws.Quota | None:
     try:
         return get_state().quota()
     except RateLimiterUnavailable:
-        return {}
+        return None
 
 
-def _ses_quota() -> dict[str, float]:
-    cached = cache.get(QUOTA_CACHE_KEY)
+def _ses_quota() -> aws.Quota | None:
+    cached: aws.Quota | bool | None = cache.get(QUOTA_CACHE_KEY)
     if cached is not None:
-        return cached
-    values = _ask_ses()
-    cache.set(QUOTA_CACHE_KEY, values, QUOTA_CACHE_SECONDS)  # a failure too: ask once a minute
-    return values
+        return cached or None
+    quota = _ask_ses()
+    # A failure is cached too (as False): SES is asked at most once a minute.
+    cache.set(QUOTA_CACHE_KEY, quota or False, QUOTA_CACHE_SECONDS)
+    return quota
 
 
-def _ask_ses() -> dict[str, float]:
+def _ask_ses() -> aws.Quota | None:
     try:
-        quota = aws.get_quota()
+        return aws.get_quota()
     except SESError as exc:
         logger.warning("Dashboard: cannot read the SES quota (%s).", exc)
-        return {}
-    return {"max_send_rate": quota.max_send_rate, "max_24_hour_send": quota.max_24_hour_send,
-            "sent_last_24_hours": quota.sent_last_24_hours}
+        return None
 
 
 def _pacing_rate() -> float | None:
@@ -88,13 +87,13 @@ def _pacing_rate() -> float | None:
 def measure(now: datetime) -> Throughput:
     """The current rate, the rate the workers pace at, and SES's quota and its use."""
     quota, source = _stored_quota(), "workers"
-    if not quota:
+    if quota is None:
         quota, source = _ses_quota(), "ses"
     return Throughput(
         rate=current_rate(now),
         pacing_rate=_pacing_rate(),
-        max_send_rate=quota.get("max_send_rate"),
-        sent_last_24_hours=quota.get("sent_last_24_hours"),
-        max_24_hour_send=quota.get("max_24_hour_send"),
+        max_send_rate=quota.max_send_rate if quota else None,
+        sent_last_24_hours=quota.sent_last_24_hours if quota else None,
+        max_24_hour_send=quota.max_24_hour_send if quota else None,
         quota_source=source if quota else "unavailable",
     )

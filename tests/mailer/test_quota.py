@@ -87,7 +87,7 @@ def test_refresh_stores_ses_max_send_rate(sandbox):
     sandbox(max_send_rate=14)
     assert quota.refresh() == 14
     assert get_limiter().rate() == 14
-    assert get_state().quota()["max_send_rate"] == 14
+    assert get_state().quota().max_send_rate == 14
 
 
 def test_headroom_scales_ses_rate(sandbox, settings):

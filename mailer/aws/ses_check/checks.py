@@ -6,8 +6,8 @@ from email.utils import parseaddr
 
 from django.conf import settings
 
-from mailer.aws import account
-from mailer.aws.sending import Quota
+from mailer.aws import account, clients
+from mailer.aws.quota import Quota, get_quota
 from mailer.aws.ses_check.feedback import check_subscriptions, check_topics
 from mailer.aws.ses_check.report import POLICY, Finding, denied, ok, problem, skipped
 from mailer.aws.ses_check.suppression import check_account_suppression
@@ -35,11 +35,11 @@ def run() -> list[Finding]:
     """Every check, in order; later checks are skipped when the credentials do not work."""
     findings = [check_region()]
     try:
-        quota = account.get_send_quota()
+        quota = get_quota()
     except SESError as exc:
         return [*findings, credentials_problem(exc), skipped("other checks need SES access")]
     findings += [
-        ok(f"credentials: SES at {account.ses_endpoint()} answers"),
+        ok(f"credentials: SES at {clients.ses_endpoint()} answers"),
         *check_quota(quota),
         *check_account_suppression(),
     ]
@@ -56,10 +56,10 @@ def run() -> list[Finding]:
 
 def check_region() -> Finding:
     """AWS_SES_REGION_NAME names a region with SES (unless a local endpoint is used)."""
-    region, endpoint = account.region(), account.ses_endpoint()
+    region, endpoint = clients.region(), clients.ses_endpoint()
     if settings.AWS_SES_ENDPOINT_URL:
         return ok(f"region {region}, at the endpoint AWS_SES_ENDPOINT_URL={endpoint}")
-    if region not in account.ses_regions():
+    if region not in clients.ses_regions():
         return problem(
             f"region {region!r} has no SES endpoint: set AWS_SES_REGION_NAME to the region "
             "where your identities are verified (e.g. us-east-1, eu-west-1)"
@@ -71,7 +71,7 @@ def credentials_problem(exc: SESError) -> Finding:
     """The words for a failed first call."""
     if exc.code == "ConnectionError":
         return problem(
-            f"cannot reach SES at {account.ses_endpoint()} ({exc}): check "
+            f"cannot reach SES at {clients.ses_endpoint()} ({exc}): check "
             "AWS_SES_REGION_NAME / AWS_SES_ENDPOINT_URL and the network"
         )
     code = exc.code.removesuffix("Exception")
@@ -142,6 +142,6 @@ def _unverified(address: str, domain: str, statuses: dict[str, str]) -> Finding:
         )
     return problem(
         f"sender {address}: neither {address} nor {domain} is verified in "
-        f"{account.region()}: verify the domain in the SES console (docs/deploy.md); "
+        f"{clients.region()}: verify the domain in the SES console (docs/deploy.md); "
         "identities are per region, so check AWS_SES_REGION_NAME too"
     )

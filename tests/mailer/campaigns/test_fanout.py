@@ -10,6 +10,7 @@ from django.db import connection
 from django.utils import timezone
 from post_office.models import PRIORITY, STATUS, Email
 
+from mailer.aws import Quota
 from mailer.campaigns.fanout import Step, step
 from mailer.campaigns.models import Campaign, CampaignRecipient
 from mailer.models import Unsubscribe
@@ -139,9 +140,7 @@ def test_a_paused_or_cancelled_campaign_is_not_fanned_out(sending):
 
 def test_fan_out_waits_for_room_in_the_daily_quota(sending, settings):
     settings.MAILROOM_TRANSACTIONAL_SHARE = 0.0
-    get_state().save_quota(
-        {"max_send_rate": 10.0, "max_24_hour_send": 100.0, "sent_last_24_hours": 94.0}
-    )
+    get_state().save_quota(Quota(10.0, 100.0, 94.0))
     campaign = sending(csv_text(10))
 
     steps = run_fanout(campaign.id)
@@ -153,8 +152,6 @@ def test_fan_out_waits_for_room_in_the_daily_quota(sending, settings):
     assert CampaignRecipient.objects.filter(state=State.PENDING).count() == 4
 
     # The window rolled on: 92 sent in the last 24 h, and the 6 queued count too: room for 2.
-    get_state().save_quota(
-        {"max_send_rate": 10.0, "max_24_hour_send": 100.0, "sent_last_24_hours": 92.0}
-    )
+    get_state().save_quota(Quota(10.0, 100.0, 92.0))
     assert run_fanout(campaign.id)[-1] is Step.WAITING
     assert Email.objects.count() == 8

@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from mailer.aws import Quota
 from mailer.campaigns.models import Campaign
 from mailer.ratelimit import get_state
 from mailer.reputation import actions, guard, refresh
@@ -31,8 +32,7 @@ def staff_client() -> Client:
 @pytest.fixture(autouse=True)
 def stored_quota(redis_client) -> None:
     """The quota a worker stores at start (so the page does not ask SES)."""
-    get_state().save_quota(
-        {"max_send_rate": 14.0, "max_24_hour_send": 50000.0, "sent_last_24_hours": 12500.0})
+    get_state().save_quota(Quota(14.0, 50000.0, 12500.0))
 
 
 def test_the_dashboard_shows_today_rates_queue_and_guard(admin_client):

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from mailer import aws
+from mailer.aws import Quota
 from mailer.ratelimit import get_limiter, get_state
 from mailer.reputation import throughput
 from tests.mailer.reputation import records
@@ -23,8 +24,7 @@ def test_the_rate_is_recipients_accepted_in_the_last_minute(redis_client):
 
 
 def test_the_quota_the_workers_stored_is_used(redis_client):
-    get_state().save_quota(
-        {"max_send_rate": 14.0, "max_24_hour_send": 50000.0, "sent_last_24_hours": 12500.0})
+    get_state().save_quota(Quota(14.0, 50000.0, 12500.0))
     get_limiter().set_rate(14.0)
     now = throughput.measure(timezone.now())
     assert (now.max_send_rate, now.pacing_rate, now.quota_source) == (14.0, 14.0, "workers")

@@ -1,0 +1,113 @@
+"""The process's AWS clients, kept in one cache: django-ses's sending backend, and boto3
+clients (SES v1 and v2, SNS) for the account reads, built from the settings django-ses reads."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
+from django_ses import SESBackend
+from django_ses.conf import settings as ses_settings
+
+T = TypeVar("T")
+# Account reads: fail fast and say so (a setup check or a quota read, never a retry loop).
+ACCOUNT_CONFIG = Config(connect_timeout=5, read_timeout=15, retries={"total_max_attempts": 1})
+
+_lock = threading.RLock()  # a client's build takes its session from the cache too
+_cache: dict[tuple[str | None, ...], Any] = {}
+
+
+def _cached(key: tuple[str | None, ...], build: Callable[[], T]) -> T:
+    """The process-wide object under ``key``, built once (boto3 clients are thread-safe)."""
+    found = _cache.get(key)
+    if found is None:
+        with _lock:
+            found = _cache.get(key)
+            if found is None:
+                found = _cache[key] = build()
+    return found
+
+
+def sending_backend() -> SESBackend:
+    """One django-ses backend (one boto3 client, one connection pool) per process.
+
+    The sender threads of a worker share it; a new client per message costs ~100 ms and would
+    cap a worker near 8 messages/s.
+    """
+    return _cached(("sending-backend",), _open_backend)
+
+
+def _open_backend() -> SESBackend:
+    backend = SESBackend(fail_silently=False)
+    backend.open()
+    return backend
+
+
+def client(service: str, region_name: str | None = None) -> Any:
+    """A boto3 client with django-ses's credentials, for SES (its endpoint) or SNS; one per
+    service, region, endpoint and credentials (so a settings change gets a new one)."""
+    endpoint = sns_endpoint() if service == "sns" else ses_endpoint()
+    profile = ses_settings.AWS_SESSION_PROFILE
+    key, secret, token = (
+        ses_settings.ACCESS_KEY,
+        ses_settings.SECRET_KEY,
+        ses_settings.SESSION_TOKEN,
+    )
+    region_name = region_name or region()
+    return _cached(
+        (service, region_name, endpoint, key, secret, token, profile),
+        lambda: _session(profile).client(
+            service,
+            region_name=region_name,
+            endpoint_url=endpoint,
+            aws_access_key_id=key,
+            aws_secret_access_key=secret,
+            aws_session_token=token,
+            config=ACCOUNT_CONFIG,
+        ),
+    )
+
+
+def _session(profile: str | None) -> boto3.session.Session:
+    """A session per profile: it caches the service models every client would load again."""
+    return _cached(("session", profile), lambda: boto3.session.Session(profile_name=profile))
+
+
+def warm_up() -> None:
+    """Build the sending client now (a worker process at start), not on the first send."""
+    try:
+        sending_backend()
+    except (ClientError, BotoCoreError):
+        reset_client()
+
+
+def reset_client() -> None:
+    """Forget every client (after a fork, or when settings change in tests)."""
+    with _lock:
+        _cache.clear()
+
+
+def region() -> str:
+    """AWS_SES_REGION_NAME, as django-ses reads it."""
+    return ses_settings.AWS_SES_REGION_NAME
+
+
+def ses_endpoint() -> str:
+    """The SES endpoint URL in use (AWS_SES_ENDPOINT_URL, else the region's)."""
+    return ses_settings.AWS_SES_REGION_ENDPOINT_URL
+
+
+def sns_endpoint() -> str | None:
+    """A local SNS (AWS_SNS_ENDPOINT_URL, else AWS_SES_ENDPOINT_URL), or None for AWS's."""
+    endpoint: str | None = getattr(settings, "AWS_SNS_ENDPOINT_URL", None)
+    return endpoint or settings.AWS_SES_ENDPOINT_URL
+
+
+def ses_regions() -> list[str]:
+    """The regions where boto3 knows an SES endpoint (no network call)."""
+    return boto3.session.Session().get_available_regions("ses")
