@@ -48,7 +48,12 @@ def test_admin_removal_deletes_at_ses_and_the_next_send_is_delivered(
         60,
         "the worker's removal task to delete the address at SES",
     )
-    assert not SesRemoval.objects.exists() and not SesListed.objects.exists()
+    # The task deletes at SES first, then commits the end of its outbox row: wait for both.
+    wait_until(
+        lambda: not SesRemoval.objects.exists() and not SesListed.objects.exists(),
+        30,
+        "the removal task to clear its outbox row after SES confirmed",
+    )
     send_mail("Back again", "Body", "sender@example.com", [FIXED])
     wait_until(lambda: kinds_for(box, FIXED), 60, "the send to reach the mailbox simulator")
     assert kinds_for(box, FIXED) == ["Delivery"]
