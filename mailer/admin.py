@@ -1,8 +1,15 @@
 """Admin for Mailroom: deliveries (read-only), the suppression list and its audit, Email's drops."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html, format_html_join
@@ -10,7 +17,7 @@ from django.views.decorators.http import require_POST
 from post_office.admin import EmailAdmin
 from post_office.models import Email
 
-from mailer import admin_import, suppression_csv, suppression_list
+from mailer import admin_import, permissions, resend, suppression_csv, suppression_list
 from mailer.addresses import address_or_none, domain_of
 from mailer.exceptions import InvalidAddress
 from mailer.feedback import SOURCE_PREFIX
@@ -80,7 +87,10 @@ class UnsubscribeAdmin(admin.ModelAdmin):
         return False  # only the audited "remove" action lifts a suppression
 
     def has_remove_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("mailer.delete_unsubscribe")
+        return permissions.allowed(request, permissions.REMOVE_SUPPRESSION)
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        return permissions.allowed(request, permissions.IMPORT_SUPPRESSIONS)
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
         term = search_term.strip()
@@ -92,6 +102,8 @@ class UnsubscribeAdmin(admin.ModelAdmin):
         return super().get_search_results(request, queryset, search_term)
 
     def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        extra_context = {**(extra_context or {}),
+                         "has_import_permission": self.has_import_permission(request)}
         response = super().changelist_view(request, extra_context)
         if isinstance(response, TemplateResponse) and "cl" in (response.context_data or {}):
             changelist = response.context_data["cl"]
@@ -166,9 +178,16 @@ admin.site.unregister(Email)
 
 @admin.register(Email)
 class MailroomEmailAdmin(EmailAdmin):
-    """post_office's Email admin, plus the recipients Mailroom dropped as suppressed, and why."""
+    """post_office's Email admin, plus the recipients Mailroom dropped as suppressed, and why.
+
+    post_office's own "requeue" action (any viewer could run it) and its resend URL (sent at
+    once on a GET) are replaced: both need the change permission and a POST, and put the email
+    back in Mailroom's queue with a record (``mailer.resend``).
+    """
 
     list_filter = [*EmailAdmin.list_filter, "delivery__state"]
+    actions = ["requeue"]
+    change_form_template = "admin/mailer/email/change_form.html"
 
     def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
         return [*super().get_readonly_fields(request, obj), "dropped_recipients"]
@@ -176,6 +195,30 @@ class MailroomEmailAdmin(EmailAdmin):
     def get_fieldsets(self, request: HttpRequest, obj=None) -> list:
         extra = ("Suppression", {"fields": ["dropped_recipients"]})
         return [*super().get_fieldsets(request, obj), extra]
+
+    def get_urls(self) -> list:
+        inherited = [u for u in super().get_urls() if getattr(u, "name", None) != "resend"]
+        view = self.admin_site.admin_view(require_POST(self.resend_view))
+        return [path("<int:pk>/resend/", view, name="post_office_email_resend"), *inherited]
+
+    def resend_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """POST only (CSRF-checked by the admin): queue the email again, recorded."""
+        email = self.get_object(request, str(pk))
+        if email is None:
+            raise Http404
+        if not self.has_change_permission(request, email):
+            raise PermissionDenied
+        outcome = resend.requeue([email.pk], request.user.get_username())
+        level = messages.SUCCESS if outcome.queued else messages.WARNING
+        self.message_user(request, outcome.summary(), level)
+        return HttpResponseRedirect(reverse("admin:post_office_email_change", args=[email.pk]))
+
+    @admin.action(description="Requeue selected emails (re-sends are recorded)",
+                  permissions=["change"])
+    def requeue(self, request: HttpRequest, queryset: QuerySet) -> None:
+        ids = list(queryset.values_list("id", flat=True))
+        outcome = resend.requeue(ids, request.user.get_username())
+        self.message_user(request, outcome.summary())
 
     @admin.display(description="dropped recipients")
     def dropped_recipients(self, email: Email) -> str:

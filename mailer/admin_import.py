@@ -25,7 +25,7 @@ class ImportView(FormView):
     line_errors: list[str] = []
 
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not self.model_admin.has_add_permission(request):
+        if not self.model_admin.has_import_permission(request):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 

@@ -93,6 +93,11 @@ class Unsubscribe(models.Model):
     class Meta:
         verbose_name = "suppressed address"
         verbose_name_plural = "suppressed addresses"
+        # Checked by the admin (mailer.permissions): removal is audited, never a plain delete.
+        permissions = [
+            ("remove_unsubscribe", "Can remove addresses from the suppression list (audited)"),
+            ("import_unsubscribe", "Can import suppressed addresses from CSV"),
+        ]
         # A constraint rather than unique=True: the same unique index, without the second
         # (LIKE) index PostgreSQL would add for unique=True, which no query here uses.
         constraints = [

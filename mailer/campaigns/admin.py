@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.safestring import SafeString
 
+from mailer import permissions
 from mailer.campaigns import control, progress_html
 from mailer.campaigns.audiences import import_members
 from mailer.campaigns.exceptions import AudienceImportError, CampaignError
@@ -25,8 +26,12 @@ from mailer.campaigns.progress import Progress, progress
 CONTENT = ("name", "from_email", "subject", "text", "html", "audience", "list_id")
 
 
-def _control_action(service: Callable[[int], object], label: str, name: str):
-    """An admin action applying ``service`` to each selected campaign, reporting each error."""
+def _control_action(service: Callable[[int], object], label: str, name: str, permission: str):
+    """An admin action applying ``service`` to each selected campaign, reporting each error.
+
+    ``permission`` is "send" or "control": the admin offers and runs the action only for users
+    ``CampaignAdmin.has_<permission>_permission`` accepts (view or change alone is not enough).
+    """
 
     def action(modeladmin: CampaignAdmin, request: HttpRequest, queryset: QuerySet) -> None:
         done = 0
@@ -40,7 +45,7 @@ def _control_action(service: Callable[[int], object], label: str, name: str):
             modeladmin.message_user(request, f"{label}: {done} campaign(s).", messages.SUCCESS)
 
     action.__name__ = name
-    return admin.action(description=f"{label} selected campaigns")(action)
+    return admin.action(description=f"{label} selected campaigns", permissions=[permission])(action)
 
 
 @admin.register(Campaign)
@@ -51,12 +56,20 @@ class CampaignAdmin(admin.ModelAdmin):
     search_fields = ("name",)
     readonly_fields = ("status", "created", "started", "finished", "progress_detail")
     actions = [
-        _control_action(control.send, "Send", "send_campaigns"),
-        _control_action(control.pause, "Pause", "pause_campaigns"),
-        _control_action(control.resume, "Resume", "resume_campaigns"),
-        _control_action(control.cancel, "Cancel", "cancel_campaigns"),
-        _control_action(control.retry_failed, "Retry failed recipients of", "retry_failed"),
+        _control_action(control.send, "Send", "send_campaigns", "send"),
+        _control_action(control.pause, "Pause", "pause_campaigns", "control"),
+        _control_action(control.resume, "Resume", "resume_campaigns", "control"),
+        _control_action(control.cancel, "Cancel", "cancel_campaigns", "control"),
+        _control_action(control.retry_failed, "Retry failed recipients of", "retry_failed", "send"),
     ]
+
+    def has_send_permission(self, request: HttpRequest, obj: Campaign | None = None) -> bool:
+        """Send a campaign, or retry its failed recipients (campaigns.send_campaign)."""
+        return permissions.allowed(request, permissions.SEND_CAMPAIGN)
+
+    def has_control_permission(self, request: HttpRequest, obj: Campaign | None = None) -> bool:
+        """Pause, resume or cancel a campaign (campaigns.control_campaign)."""
+        return permissions.allowed(request, permissions.CONTROL_CAMPAIGN)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Campaign | None = None) -> tuple:
         if obj is not None and obj.status != Campaign.Status.DRAFT:

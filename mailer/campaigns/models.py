@@ -95,6 +95,11 @@ class Campaign(models.Model):
 
     class Meta:
         ordering = ["-created"]
+        # Checked by the admin's actions (mailer.permissions); view/change alone start nothing.
+        permissions = [
+            ("send_campaign", "Can send a campaign or retry its failed recipients"),
+            ("control_campaign", "Can pause, resume or cancel a campaign"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 
-from mailer import wakeup
+from mailer import permissions, wakeup
 from mailer.lanes import BULK
 from mailer.reputation import campaigns, guard, notify
 from mailer.reputation.exceptions import NoteRequired, NotHeld, ResumeNotAllowed
@@ -16,7 +16,7 @@ from mailer.reputation.rates import Counts
 
 Action = GuardEvent.Action
 GUARD = "reputation guard"
-RESUME_PERMISSION = "reputation.resume_bulk"
+RESUME_PERMISSION = permissions.RESUME_BULK
 
 
 def _record(action: str, reason: str, counts: Counts | None = None, **fields) -> GuardEvent:

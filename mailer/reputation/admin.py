@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from mailer import permissions
 from mailer.admin import ReadOnlyAdmin
 from mailer.reputation import actions, campaigns, dashboard, guard
 from mailer.reputation.exceptions import CampaignControlError, NotHeld
@@ -78,11 +80,13 @@ class DashboardAdmin(admin.ModelAdmin):
             "opts": self.opts,
             "data": dashboard.build(timezone.now()),
             "form": ResumeForm(paused=paused_by_hold()),
-            "can_resume": request.user.has_perm(actions.RESUME_PERMISSION),
+            "can_resume": permissions.allowed(request, permissions.RESUME_BULK),
         }
         return TemplateResponse(request, "reputation/dashboard.html", context)
 
     def resume_view(self, request: HttpRequest) -> HttpResponse:
+        if not permissions.allowed(request, permissions.RESUME_BULK):
+            raise PermissionDenied
         form = ResumeForm(request.POST, paused=paused_by_hold())
         if not form.is_valid():
             messages.error(request, "Not resumed: " + "; ".join(

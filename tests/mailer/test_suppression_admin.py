@@ -224,3 +224,22 @@ def test_the_email_admin_shows_dropped_recipients(admin_client):
     assert "dropped recipients" in body.lower() and "a@example.com (hard_bounce)" in body
     suppressed = admin_client.get("/admin/post_office/email/", {"delivery__state": "sent"})
     assert suppressed.status_code == 200 and list(suppressed.context["cl"].result_list) == [email]
+
+
+def test_import_and_remove_have_their_own_permissions(rows):
+    staff = User.objects.create_user("adder", is_staff=True)
+    staff.user_permissions.set(Permission.objects.filter(
+        codename__in=["view_unsubscribe", "add_unsubscribe", "delete_unsubscribe"]))
+    client = Client()
+    client.force_login(staff)
+    assert client.get(IMPORT).status_code == 403
+    names = [n for n, _ in client.get(CHANGELIST).context["action_form"].fields["action"].choices]
+    assert "remove_suppressions" not in names
+
+    staff.user_permissions.add(*Permission.objects.filter(
+        codename__in=["import_unsubscribe", "remove_unsubscribe"]))
+    staff = User.objects.get(pk=staff.pk)  # a fresh permission cache
+    client.force_login(staff)
+    assert client.get(IMPORT).status_code == 200
+    names = [n for n, _ in client.get(CHANGELIST).context["action_form"].fields["action"].choices]
+    assert "remove_suppressions" in names

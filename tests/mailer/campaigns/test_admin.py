@@ -113,3 +113,43 @@ def test_the_add_form_derives_the_list_id(admin_client, make_campaign):
     )
     assert response.status_code == 302
     assert Campaign.objects.get(name="Autumn").list_id == "autumn.example.net"
+
+
+def _staff_with(django_user_model, *codenames: str):
+    from django.contrib.auth.models import Permission
+    from django.test import Client
+
+    user = django_user_model.objects.create_user(f"u-{'-'.join(codenames)}", is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _offered(client, url: str) -> set[str]:
+    form = client.get(url).context["action_form"]
+    return {name for name, _label in form.fields["action"].choices} if form else set()
+
+
+def test_viewing_campaigns_does_not_let_a_user_send_one(django_user_model, make_campaign):
+    campaign = make_campaign()
+    client = _staff_with(django_user_model, "view_campaign", "change_campaign")
+    url = reverse("admin:campaigns_campaign_changelist")
+    assert not {"send_campaigns", "pause_campaigns", "retry_failed"} & _offered(client, url)
+    client.post(url, {"action": "send_campaigns", "_selected_action": [campaign.id]})
+    assert Campaign.objects.get(pk=campaign.id).status == "draft"
+
+
+def test_send_and_control_are_separate_permissions(django_user_model, make_campaign):
+    campaign = make_campaign()
+    url = reverse("admin:campaigns_campaign_changelist")
+    sender = _staff_with(django_user_model, "view_campaign", "send_campaign")
+    names = _offered(sender, url)
+    assert {"send_campaigns", "retry_failed"} <= names and "pause_campaigns" not in names
+    sender.post(url, {"action": "send_campaigns", "_selected_action": [campaign.id]})
+    assert Campaign.objects.get(pk=campaign.id).status in ("sending", "done")
+
+    controller = _staff_with(django_user_model, "view_campaign", "control_campaign")
+    names = _offered(controller, url)
+    assert {"pause_campaigns", "resume_campaigns", "cancel_campaigns"} <= names
+    assert "send_campaigns" not in names
