@@ -19,6 +19,7 @@ DEFAULT_CERT_URL_PATTERN = (
     r"/SimpleNotificationService-[0-9a-f]+\.pem$"
 )
 DEFAULT_MAX_BODY_BYTES = 256 * 1024
+DEFAULT_MAX_AGE_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class BouncySettings:
     dev_cert_hosts: frozenset[str]
     max_body_bytes: int
     debug: bool
+    max_age_seconds: int = DEFAULT_MAX_AGE_SECONDS
     fetch_timeout: float = 5.0
     cert_max_bytes: int = 64 * 1024
     cert_cache_seconds: int = 24 * 3600
@@ -68,5 +70,6 @@ def get_settings() -> BouncySettings:
         dev_cert_hosts=frozenset(h.lower() for h in getattr(s, "BOUNCY_DEV_CERT_HOSTS", ())),
         max_body_bytes=int(getattr(s, "BOUNCY_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)),
         debug=bool(s.DEBUG),
+        max_age_seconds=int(getattr(s, "BOUNCY_MAX_AGE", DEFAULT_MAX_AGE_SECONDS)),
         fetch_timeout=float(getattr(s, "BOUNCY_FETCH_TIMEOUT", 5.0)),
     )

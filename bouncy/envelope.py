@@ -94,6 +94,7 @@ def parse(body: bytes) -> SnsMessage:
     if kind not in TYPES:
         raise _type_error(data, kind)
     fields = _fields(data, _REQUIRED[kind])
+    _check_line_breaks(fields, _SIGNED[kind])
     return SnsMessage(body=text, fields=fields, timestamp=_timestamp(fields["Timestamp"]))
 
 
@@ -138,6 +139,19 @@ def _fields(data: dict[str, Any], required: tuple[str, ...]) -> dict[str, str]:
     if empty:
         raise MalformedMessage(f"{empty[0]!r} is empty")
     return fields
+
+
+def _check_line_breaks(fields: dict[str, str], signed: tuple[str, ...]) -> None:
+    """No signed field but ``Message`` may hold a line break.
+
+    The string to sign is "Key\nValue\n" lines, so a value with a line break could carry
+    another key: a captured notification with a Subject, its MessageId set to
+    ``id + "\nSubject\n" + subject`` and Subject dropped, signs the same bytes under a new
+    MessageId. SNS never puts a line break in these fields (it forbids them in Subject).
+    """
+    for key in signed:
+        if key != "Message" and any(c in fields.get(key, "") for c in "\r\n"):
+            raise MalformedMessage(f"{key!r} contains a line break")
 
 
 def _timestamp(value: str) -> datetime:

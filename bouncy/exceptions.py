@@ -39,6 +39,10 @@ class UnsupportedMessageType(InvalidNotification):
     """``Type`` is not Notification, SubscriptionConfirmation or UnsubscribeConfirmation."""
 
 
+class StaleNotification(InvalidNotification):
+    """The signed ``Timestamp`` is older than BOUNCY_MAX_AGE: a replayed capture, not SNS."""
+
+
 class UnsupportedSignatureVersion(InvalidNotification):
     """``SignatureVersion`` is neither "1" (SHA1withRSA) nor "2" (SHA256withRSA)."""
 

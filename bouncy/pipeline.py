@@ -37,13 +37,23 @@ class Outcome:
 
 
 def process(
-    body: bytes, *, certificate_source: sns.CertificateSource | None = None, dry_run: bool = False
+    body: bytes,
+    *,
+    certificate_source: sns.CertificateSource | None = None,
+    dry_run: bool = False,
+    any_age: bool = False,
 ) -> Outcome:
-    """Verify and store one SNS message; raises a ``Rejection`` subclass when it is refused."""
+    """Verify and store one SNS message; raises a ``Rejection`` subclass when it is refused.
+
+    ``any_age`` lifts BOUNCY_MAX_AGE: for bouncy_replay and the SQS poller, whose messages were
+    saved or queued earlier by design.
+    """
     conf = get_settings()
     guards.check_size(body, conf)
     message = envelope.parse(body)
     guards.check_topic(message, conf)
+    if not any_age:
+        guards.check_age(message, conf)
     sns.verify(message, certificate_source)
     content, parse_error = read_content(message)
     if dry_run:

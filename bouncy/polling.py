@@ -40,7 +40,7 @@ def poll_once(queue: Queue, *, max_messages: int = 10, wait_seconds: int = 20) -
 def _handle(message: SqsMessage) -> str:
     """Process one message; rejected or failed ones stay in the queue for its redrive policy."""
     try:
-        outcome = pipeline.process(message.body.encode("utf-8", "replace"))
+        outcome = pipeline.process(message.body.encode("utf-8", "replace"), any_age=True)
     except Rejection as exc:
         logger.warning("bouncy: SQS message %s rejected: %s", message.message_id, exc)
         return "rejected"

@@ -1,11 +1,17 @@
-"""Service: store a verified SNS message and its SES rows once; send ``feedback`` per row."""
+"""Service: store a verified SNS message and its SES rows once; send ``feedback`` per row.
+
+Once per SNS MessageId (a unique constraint), and once per SES event: the same bounce or
+complaint (its ``feedbackId``) or delivery (SES message id + recipient) wrapped in another SNS
+envelope is kept as a Notification but adds no row and sends no signal.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+import hashlib
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 
 from bouncy.envelope import SnsMessage
 from bouncy.events import SesContent
@@ -28,7 +34,7 @@ def record(message: SnsMessage, content: SesContent | None, parse_error: str = "
         with transaction.atomic():
             notification = _notification(message, content, parse_error)
             notification.save(force_insert=True)  # first statement: a duplicate fails here
-            rows = _store_rows(notification, content) if content else []
+            rows = _store_rows(notification, _unseen(content)) if content else []
             for row in rows:
                 feedback.send(sender=type(row), instance=row)
     except IntegrityError:
@@ -73,6 +79,44 @@ def _store_rows(notification: Notification, content: SesContent) -> list[models.
         if objs:
             rows += model.objects.bulk_create(objs)
     return rows
+
+
+def _unseen(content: SesContent) -> SesContent:
+    """``content`` without the bounces, complaints and deliveries already stored.
+
+    Looked up by the SES message id (indexed); on PostgreSQL a transaction-level advisory lock
+    on that id makes two copies arriving at once wait for each other (SQLite writes one at a time).
+    """
+    mail_id = content.mail.message_id
+    if not mail_id or not (content.bounces or content.complaints or content.deliveries):
+        return content
+    _lock(mail_id)
+    bounces = _stored(Bounce, mail_id, "feedback_id")
+    complaints = _stored(Complaint, mail_id, "feedback_id")
+    delivered = {address for _key, address in _stored(Delivery, mail_id, "mail_id")}
+    return replace(
+        content,
+        bounces=tuple(r for r in content.bounces if not _seen(r, bounces)),
+        complaints=tuple(r for r in content.complaints if not _seen(r, complaints)),
+        deliveries=tuple(r for r in content.deliveries if r.address not in delivered),
+    )
+
+
+def _stored(model: type[models.Model], mail_id: str, key: str) -> set[tuple[str, str]]:
+    return set(model.objects.filter(mail_id=mail_id).values_list(key, "address"))
+
+
+def _seen(record: Any, stored: set[tuple[str, str]]) -> bool:
+    return bool(record.feedback_id) and (record.feedback_id, record.address) in stored
+
+
+def _lock(mail_id: str) -> None:
+    if connection.vendor != "postgresql":
+        return
+    digest = hashlib.blake2b(f"bouncy:{mail_id}".encode(), digest_size=8).digest()
+    key = int.from_bytes(digest, "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
 def _values(record: object) -> dict[str, Any]:

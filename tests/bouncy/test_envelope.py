@@ -103,3 +103,32 @@ def test_invalid_envelopes(change, words):
 
 def test_unknown_extra_fields_are_tolerated():
     assert parse({**NOTIFICATION, "NewField": {"a": 1}}).message == "Hello world!"
+
+
+@pytest.mark.parametrize("key", ["MessageId", "Subject", "Timestamp", "TopicArn"])
+@pytest.mark.parametrize("brk", ["\n", "\r"])
+def test_a_line_break_in_a_signed_notification_field_is_malformed(key, brk):
+    data = {**NOTIFICATION, key: NOTIFICATION[key][:5] + brk + NOTIFICATION[key][5:]}
+    with pytest.raises(MalformedMessage, match=f"'{key}' contains a line break"):
+        parse(data)
+
+
+@pytest.mark.parametrize("key", ["MessageId", "SubscribeURL", "Token", "TopicArn"])
+def test_a_line_break_in_a_signed_confirmation_field_is_malformed(key):
+    with pytest.raises(MalformedMessage, match="line break"):
+        parse({**CONFIRMATION, key: CONFIRMATION[key] + "\nx"})
+
+
+def test_the_message_itself_may_hold_line_breaks():
+    assert parse({**NOTIFICATION, "Message": "line one\nline two\r\n"}).message.count("\n") == 2
+
+
+def test_moving_the_subject_into_the_message_id_is_refused():
+    """Same string to sign, new MessageId: the canonical-string injection SNS's format allows."""
+    forged = {k: v for k, v in NOTIFICATION.items() if k != "Subject"}
+    forged["MessageId"] = NOTIFICATION["MessageId"] + "\nSubject\n" + NOTIFICATION["Subject"]
+    assert envelope.SnsMessage(  # the canonical strings agree: only the line break gives it away
+        "", forged, parse(NOTIFICATION).timestamp
+    ).string_to_sign() == parse(NOTIFICATION).string_to_sign()
+    with pytest.raises(MalformedMessage, match="'MessageId' contains a line break"):
+        parse(forged)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
@@ -90,3 +91,21 @@ def test_an_unreachable_queue_is_a_command_error(sqs_endpoint):
     with pytest.raises(CommandError, match="SQS receive_message failed"):
         call_command("bouncy_poll_sqs", "--queue-url", f"{sqs_endpoint}/123456789012/nope",
                      "--endpoint-url", sqs_endpoint, "--once", "--wait-seconds", "0")
+
+
+def test_messages_older_than_bouncy_max_age_are_stored(
+        queue, sqs_endpoint, publisher, tools, capsys, settings):
+    """A message may wait days in SQS: the webhook's freshness rule does not apply here."""
+    settings.BOUNCY_MAX_AGE = 3600
+    client, url = queue
+    old = publisher.aws("awsdoc_notification_bounce_permanent_general_no_dsn.json",
+                        Timestamp=hours_ago(5))
+    client.send_message(QueueUrl=url, MessageBody=tools.body(old).decode())
+    assert poll(url, sqs_endpoint, capsys).strip() == "stored 1, duplicate 0, rejected 0, failed 0"
+    assert Bounce.objects.count() == 2
+
+
+def hours_ago(hours: float) -> str:
+    """An SNS Timestamp (the test certificate is valid from a day ago)."""
+    moment = datetime.now(UTC) - timedelta(hours=hours)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"

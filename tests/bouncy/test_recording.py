@@ -104,3 +104,33 @@ def test_the_notification_row_keeps_what_the_admin_needs(publisher, tools):
     assert row.mail_id == "EXAMPLE7c191be45-e9aedb9a-02f9-4d12-a87d-dd0099a07f8a-000000"
     assert (row.signature_version, row.body) == ("2", msg.body)
     assert row.timestamp == msg.timestamp
+
+
+@pytest.mark.parametrize("name, model", [
+    (BOUNCE, Bounce),
+    ("awsdoc_event_bounce_permanent_general.json", Bounce),
+    ("awsdoc_notification_complaint_abuse_with_feedback.json", Complaint),
+    ("awsdoc_event_complaint_abuse.json", Complaint),
+    ("awsdoc_notification_delivery.json", Delivery),
+    ("awsdoc_event_delivery.json", Delivery),
+])
+def test_a_rewrapped_ses_event_changes_nothing(publisher, tools, received, name, model):
+    """The same SES event in a new SNS envelope (new MessageId): no row, no signal."""
+    store(message(publisher, tools, name))
+    rows = model.objects.count()
+    received.clear()
+
+    again = store(message(publisher, tools, name))
+
+    assert again.rows == 0 and received == [] and model.objects.count() == rows
+    assert Notification.objects.count() == 2  # what arrived is kept, for the record
+
+
+def test_a_new_ses_event_for_the_same_mail_is_recorded(publisher, tools, received):
+    first = json.loads(tools.ses_text(BOUNCE))
+    second = json.loads(tools.ses_text(BOUNCE))
+    second["bounce"]["feedbackId"] += "-2"
+    store(envelope.parse(json.dumps(publisher.notification(first)).encode()))
+    received.clear()
+    recorded = store(envelope.parse(json.dumps(publisher.notification(second)).encode()))
+    assert recorded.rows == 2 and len(received) == 2 and Bounce.objects.count() == 4

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -106,3 +107,23 @@ def test_exit_status_from_the_shell(saved, tmp_path):
                             text=True)
     assert failed.returncode == 1
     assert f"{bad}: rejected: the signature does not match the message" in failed.stdout
+
+
+def test_replay_accepts_notifications_older_than_bouncy_max_age(
+        tmp_path, publisher, tools, leaf, capsys, settings):
+    """Replaying saved messages is the point of the tool: BOUNCY_MAX_AGE is the webhook's."""
+    settings.BOUNCY_MAX_AGE = 3600
+    certs = tmp_path / "certs"
+    certs.mkdir()
+    (certs / tools.SNS_CERT_URL.rsplit("/", 1)[1]).write_bytes(leaf.pem)
+    saved = tmp_path / "old.sns"
+    saved.write_bytes(tools.body(publisher.notification(
+        tools.ses_text(BOUNCE), cert_url=tools.SNS_CERT_URL, Timestamp=hours_ago(5))))
+    call_command("bouncy_replay", "--cert-dir", str(certs), str(saved))
+    assert ": accepted stored Bounce 2 rows" in capsys.readouterr().out
+
+
+def hours_ago(hours: float) -> str:
+    """An SNS Timestamp (the test certificate is valid from a day ago)."""
+    moment = datetime.now(UTC) - timedelta(hours=hours)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"

@@ -17,6 +17,7 @@ MANIFEST = json.loads(
     (Path(__file__).resolve().parents[1] / "fixtures" / "ses" / "MANIFEST.json").read_text()
 )
 FIXTURE_NAMES = [entry["file"] for entry in MANIFEST]
+BOUNCE_PERMANENT = "awsdoc_notification_bounce_permanent_general_no_dsn.json"
 
 
 def nothing_stored() -> bool:
@@ -317,7 +318,46 @@ def test_a_rejection_is_logged_on_one_line(post, caplog):
 
 
 def test_a_reason_never_spans_lines(post, publisher, tools):
-    envelope = publisher.aws("awsdoc_event_send.json", TopicArn="arn:aws:sns:x\nSet-Cookie: a=b")
+    envelope = publisher.aws("awsdoc_event_send.json", SigningCertURL="https://x\nSet-Cookie: a=b")
     response = post(envelope)
-    assert_rejected(response, 403, "not in BOUNCY_TOPIC_ARN")
+    assert_rejected(response, 403, "not an SNS certificate URL")
     assert "Set-Cookie" not in response.headers
+
+
+def test_a_re_signed_canonical_string_with_a_new_message_id_is_refused(post, publisher, tools):
+    """A captured notification with a Subject, its Subject folded into MessageId: same signature."""
+    captured = publisher.aws(BOUNCE_PERMANENT, subject="Amazon SES Email Event Notification")
+    assert post(captured).status_code == 200
+    forged = {k: v for k, v in captured.items() if k != "Subject"}
+    forged["MessageId"] = f"{captured['MessageId']}\nSubject\n{captured['Subject']}"
+    assert tools.string_to_sign(forged) == tools.string_to_sign(captured)
+
+    response = post(forged)
+
+    assert response.status_code == 400 and b"line break" in response.content
+    assert Notification.objects.count() == 1 and Bounce.objects.count() == 2
+
+
+def _ago(**delta: float) -> str:
+    moment = datetime.now(UTC) - timedelta(**delta)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def test_a_notification_older_than_bouncy_max_age_is_refused(post, publisher, settings, caplog):
+    settings.BOUNCY_MAX_AGE = 3600
+    old = publisher.aws(BOUNCE_PERMANENT, Timestamp=_ago(hours=2))
+    with caplog.at_level("WARNING", logger="bouncy.views"):
+        response = post(old)
+    assert_rejected(response, 400, "older than BOUNCY_MAX_AGE")
+    assert "older than BOUNCY_MAX_AGE" in caplog.text
+
+
+def test_a_notification_within_bouncy_max_age_is_accepted(post, publisher, settings):
+    settings.BOUNCY_MAX_AGE = 3600
+    assert post(publisher.aws(BOUNCE_PERMANENT, Timestamp=_ago(minutes=50))).status_code == 200
+
+
+def test_bouncy_max_age_defaults_to_one_hour(post, publisher, settings):
+    del settings.BOUNCY_MAX_AGE
+    old = publisher.aws(BOUNCE_PERMANENT, Timestamp=_ago(minutes=65))
+    assert_rejected(post(old), 400, "older than BOUNCY_MAX_AGE")

@@ -35,7 +35,9 @@ class Command(BaseCommand):
     def _replay(self, name: str, source: DirectoryCertificateSource | None, dry_run: bool) -> bool:
         try:
             body = Path(name).read_bytes()
-            outcome = pipeline.process(body, certificate_source=source, dry_run=dry_run)
+            outcome = pipeline.process(
+                body, certificate_source=source, dry_run=dry_run, any_age=True
+            )
         except OSError as exc:
             self.stdout.write(f"{name}: rejected: cannot read the file ({exc.strerror})")
             return False
