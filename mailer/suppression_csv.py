@@ -19,7 +19,9 @@ ADDRESS_COLUMNS = ("address", "email")
 EXPORT_COLUMNS = ("address", "reason", "scope", "source", "note", "created_at", "expires_at")
 MAX_ROWS = 500_000
 MAX_ERRORS = 200
-FREE_TEXT = ("source", "note")  # spreadsheets run cells starting like a formula: escaped
+# Spreadsheets run a cell that starts like a formula; a valid address can ("=cmd|…@x.com"), so
+# every exported cell that does gets a leading "'" (OWASP's CSV injection advice), which the
+# import removes again from an address.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 Scope = Unsubscribe.Scope
 
@@ -50,7 +52,7 @@ def export_rows(rows: Iterable[Unsubscribe]) -> Iterator[str]:
     writer = csv.writer(buffer)
     yield _line(writer, buffer, EXPORT_COLUMNS)
     for row in rows:
-        yield _line(writer, buffer, [_cell(name, getattr(row, name)) for name in EXPORT_COLUMNS])
+        yield _line(writer, buffer, [_cell(getattr(row, name)) for name in EXPORT_COLUMNS])
 
 
 def _text(data: bytes) -> str:
@@ -74,7 +76,7 @@ def _address_column(fieldnames: list[str]) -> str:
 def _entry(row: dict, column: str, default_scope: str, source: str) -> Entry:
     if None in row:
         raise LineError("more fields than the header has")
-    address = (row.get(column) or "").strip()
+    address = _unescaped((row.get(column) or "").strip())
     if not address:
         raise LineError("no address")
     return Entry(
@@ -85,6 +87,13 @@ def _entry(row: dict, column: str, default_scope: str, source: str) -> Entry:
         note=(row.get("note") or "").strip(),
         expires_at=_expiry(row.get("expires_at")),
     )
+
+
+def _unescaped(address: str) -> str:
+    """An address as exported: "'=…" back to "=…" (no address starts with "'" and a formula)."""
+    if address.startswith("'") and address[1:].startswith(FORMULA_START):
+        return address[1:]
+    return address
 
 
 def _scope(value: str | None, default: str) -> str:
@@ -126,11 +135,11 @@ def _raise_if(errors: list[str], entries: list[Entry]) -> None:
         raise SuppressionImportError(errors)
 
 
-def _cell(name: str, value: object) -> str:
+def _cell(value: object) -> str:
     if isinstance(value, datetime):
         return value.isoformat()
     text = "" if value is None else str(value)
-    return f"'{text}" if name in FREE_TEXT and text.startswith(FORMULA_START) else text
+    return f"'{text}" if text.startswith(FORMULA_START) else text
 
 
 def _line(writer, buffer: io.StringIO, values) -> str:
