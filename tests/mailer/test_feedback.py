@@ -94,6 +94,7 @@ def bounce_doc(bounce_type: str, subtype: str, status: str = "", when: datetime 
     doc = copy.deepcopy(fixture("awsdoc_notification_bounce_permanent_general_with_dsn.json"))
     doc["bounce"].update(bounceType=bounce_type, bounceSubType=subtype)
     doc["bounce"]["bouncedRecipients"] = [{"emailAddress": address, "status": status}]
+    doc["bounce"]["feedbackId"] = str(uuid.uuid4())  # each bounce SES reports is its own event
     if when is not None:
         doc["bounce"]["timestamp"] = when.isoformat().replace("+00:00", "Z")
     return doc
