@@ -49,11 +49,29 @@ def create_with_audience(draft: Draft, csv_stream: TextIO) -> Campaign:
         return create_campaign(draft, audience)
 
 
+# The fields that become message headers, by their header name.
+HEADER_FIELDS = {"from_email": "From", "list_id": "List-Id", "subject": "Subject"}
+
+
+def line_break_error(field: str, value: str) -> str | None:
+    """Why a header field's value is refused (a CR or LF in it), or None.
+
+    Caught here, not at send time: there Django's BadHeaderError would fail every email of the
+    campaign after it was queued.
+    """
+    if "\r" in value or "\n" in value:
+        return f"{HEADER_FIELDS[field]} must be one line: it contains a line break."
+    return None
+
+
 def check(draft: Draft) -> tuple[str, str]:
     """Raise if the draft cannot become a campaign; return its name and From address."""
     name = draft.name.strip()
     if not name:
         raise InvalidCampaign("A campaign needs a name.")
+    for field in HEADER_FIELDS:
+        if error := line_break_error(field, getattr(draft, field)):
+            raise InvalidCampaign(error)
     if Campaign.objects.filter(name=name).exists():
         raise CampaignExists(f"A campaign named {name!r} exists already.")
     compile_templates(draft.subject, draft.text, draft.html)

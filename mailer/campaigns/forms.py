@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from mailer.addresses import address_of
+from mailer.campaigns.authoring import line_break_error
 from mailer.campaigns.exceptions import InvalidTemplate
 from mailer.campaigns.models import Campaign
 from mailer.campaigns.rendering import compile_one
@@ -12,7 +13,8 @@ from mailer.exceptions import InvalidAddress
 
 
 class CampaignForm(forms.ModelForm):
-    """Rejects templates that do not compile and a From address that is not one."""
+    """Rejects templates that do not compile, a From address that is not one, and line breaks
+    in the fields that become headers."""
 
     class Meta:
         model = Campaign
@@ -26,12 +28,24 @@ class CampaignForm(forms.ModelForm):
             self.fields["list_id"].help_text = "Empty: derived from the name and the From domain."
 
     def clean_from_email(self) -> str:
-        value = self.cleaned_data["from_email"]
+        value = self._one_line("from_email")
         try:
             address_of(value)
         except InvalidAddress as exc:
             raise forms.ValidationError(exc.messages[0]) from None
         return value.strip()
+
+    def clean_subject(self) -> str:
+        return self._one_line("subject")
+
+    def clean_list_id(self) -> str:
+        return self._one_line("list_id")
+
+    def _one_line(self, field: str) -> str:
+        value = self.cleaned_data[field]
+        if error := line_break_error(field, value):
+            raise forms.ValidationError(error)
+        return value
 
     def clean(self) -> dict:
         cleaned = super().clean()

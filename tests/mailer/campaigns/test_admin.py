@@ -153,3 +153,14 @@ def test_send_and_control_are_separate_permissions(django_user_model, make_campa
     names = _offered(controller, url)
     assert {"pause_campaigns", "resume_campaigns", "cancel_campaigns"} <= names
     assert "send_campaigns" not in names
+
+
+@pytest.mark.parametrize("field", ["from_email", "list_id", "subject"])
+def test_the_add_form_refuses_a_line_break_in_a_header_field(admin_client, make_campaign, field):
+    audience = make_campaign().audience
+    data = {"name": "x", "from_email": "a@example.com", "subject": "Hi", "text": "t",
+            "audience": audience.id, "list_id": "x.example.com"}
+    data[field] = data[field][:1] + "\r\nBcc: victim@example.com"
+    response = admin_client.post(reverse("admin:campaigns_campaign_add"), data)
+    assert response.status_code == 200 and "must be one line" in response.content.decode()
+    assert not Campaign.objects.filter(name="x").exists()

@@ -67,3 +67,15 @@ def test_a_taken_name_or_bad_csv_stores_nothing():
     with pytest.raises(AudienceImportError):
         create_with_audience(draft(name="Other"), io.StringIO("email\nbad\n"))
     assert Campaign.objects.count() == 1 and Audience.objects.count() == 1
+
+
+@pytest.mark.parametrize("field, label", [
+    ("from_email", "From"), ("list_id", "List-Id"), ("subject", "Subject")])
+@pytest.mark.parametrize("brk", ["\r\n", "\n", "\r"])
+def test_a_line_break_in_a_header_field_is_refused_before_anything_is_stored(field, label, brk):
+    value = {"from_email": "News <news@example.com>", "list_id": "news.example.com",
+             "subject": "Hi {{ first_name }}"}[field]
+    forged = value[:4] + brk + "Bcc: victim@example.com" + value[4:]
+    with pytest.raises(InvalidCampaign, match=f"{label} must be one line"):
+        create_with_audience(draft(**{field: forged}), io.StringIO(CSV))
+    assert not Campaign.objects.exists() and not Audience.objects.exists()

@@ -157,3 +157,14 @@ def test_from_the_shell_errors_exit_non_zero_without_a_traceback(files):
         bad.stderr.splitlines()[-1]
         == f"CommandError: {files['bad_csv']}: 2 bad line(s); nothing was created."
     )
+
+
+def test_create_refuses_a_line_break_in_the_from_or_subject(files):
+    for option, value in (("--from", "News <news@example.com>\r\nBcc: x@example.com"),
+                          ("--subject", "Hi\nBcc: x@example.com")):
+        args = ["create", "x", "--audience", files["csv"], "--text", files["text"], option, value]
+        if option != "--subject":
+            args += ["--subject", "Hi"]
+        with pytest.raises(CommandError, match="must be one line"):
+            run(*args)
+    assert not Campaign.objects.exists()
