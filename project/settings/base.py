@@ -72,7 +72,13 @@ TEMPLATES = [
 try:
     DATABASES = {
         "default": dj_database_url.parse(
-            env.str("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+            env.str(
+                "DATABASE_URL",
+                # The SQLite file is for development (DEBUG=1) only: production must name one.
+                default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}" if DEBUG else None,
+                hint="set DATABASE_URL to the production database, e.g. "
+                "postgres://user:pass@host:5432/db (the SQLite default is for DEBUG=1 only)",
+            ),
             conn_max_age=60,
             conn_health_checks=True,
         )

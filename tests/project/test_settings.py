@@ -66,3 +66,20 @@ def test_bad_boolean_names_the_variable():
 def test_debug_defaults_need_no_environment():
     result = manage("check", env={"DEBUG": "1"})
     assert result.returncode == 0, result.stderr
+
+
+def test_missing_database_url_in_production_is_one_clear_line():
+    """DEBUG=0 never falls back to the development SQLite file."""
+    env = {k: v for k, v in PRODUCTION.items() if k != "DATABASE_URL"}
+    result = manage("check", env=env)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.strip() == (
+        "Configuration error: DATABASE_URL is not set: set DATABASE_URL to the production "
+        "database, e.g. postgres://user:pass@host:5432/db (the SQLite default is for DEBUG=1 only)"
+    )
+
+
+def test_debug_still_defaults_to_sqlite():
+    env = {k: v for k, v in PRODUCTION.items() if k != "DATABASE_URL"}
+    result = manage("check", env={**env, "DEBUG": "1"})
+    assert result.returncode == 0, result.stdout + result.stderr
