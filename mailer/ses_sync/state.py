@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils import timezone
 
 from mailer.models import SesSyncState
@@ -11,15 +10,13 @@ ROW = 1
 
 
 def load() -> SesSyncState:
-    """The state row (created empty on first use)."""
-    return SesSyncState.objects.get_or_create(pk=ROW)[0]
+    """The state row, or an unsaved empty one before the first sync (reading writes nothing)."""
+    return SesSyncState.objects.filter(pk=ROW).first() or SesSyncState(pk=ROW)
 
 
 def update(**fields: object) -> None:
-    """Write some fields of the state row."""
-    with transaction.atomic():
-        load()
-        SesSyncState.objects.filter(pk=ROW).update(**fields)
+    """Write some fields of the state row (creating it on the first write)."""
+    SesSyncState.objects.update_or_create(pk=ROW, defaults=fields)
 
 
 def record_error(what: str, exc: Exception) -> str:

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from django.utils import timezone
 
-from mailer.models import SesRemoval, Unsubscribe
+from mailer.models import SesRemoval, SesSyncState, Unsubscribe
 from mailer.ses_sync import pull, removal
 
 pytestmark = pytest.mark.django_db
@@ -62,3 +62,8 @@ def test_retry_needs_a_post_and_the_remove_permission(box, client, viewer, admin
     response = admin_client.post(RETRY)
     assert response.status_code == 302 and response["Location"] == CHANGELIST
     assert SesRemoval.objects.get().next_attempt_at <= timezone.now()
+
+
+def test_looking_at_the_page_writes_nothing(box, admin_client):
+    admin_client.get(CHANGELIST)
+    assert not SesSyncState.objects.exists()
