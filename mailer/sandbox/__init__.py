@@ -105,7 +105,8 @@ class SESSandbox:
         return self.state.stats()
 
     def reset(self) -> None:
-        """Forget messages, counters, limit history, queued faults and the feedback log."""
+        """Forget messages, counters, limit history, queued faults and the feedback log (the
+        account's suppression list stays: `suppression.reset()` empties it)."""
         self.state.reset()
 
     @property

@@ -72,8 +72,10 @@ class SandboxState:
         self.reset()
 
     def reset(self) -> None:
-        """Forget messages, counters, limit history, faults and feedback (identities stay)."""
+        """Forget messages, counters, limit history, faults and feedback (identities and the
+        account's suppression list stay)."""
         self.feedback.log.clear()
+        self.suppression.forget_faults()
         with self._lock:
             self._messages: list[dict] = []
             self._stats = dict.fromkeys(STAT_KEYS, 0)

@@ -177,12 +177,17 @@ class AccountSuppressionList:
                         self._faults.remove(pending)
                     raise SandboxError(pending.fault)
 
-    def reset(self) -> None:
-        """Empty the list, the faults and the call counts; suppress both reasons again."""
+    def forget_faults(self) -> None:
+        """Drop the queued faults and the call counts (the list and the setting stay)."""
         with self._lock:
-            self._entries.clear()
             self._faults.clear()
             self.calls.clear()
+
+    def reset(self) -> None:
+        """Empty the list, the faults and the call counts; suppress both reasons again."""
+        self.forget_faults()
+        with self._lock:
+            self._entries.clear()
             self._reasons = REASONS
 
     def describe(self) -> dict:

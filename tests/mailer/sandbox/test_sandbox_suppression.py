@@ -162,3 +162,13 @@ def test_only_the_reasons_the_account_suppresses_are_enforced(feedback_box):
     [body] = notification_bodies(feedback_box, 1)
     assert body["notificationType"] == "Delivery"
     assert "account_suppressed" not in feedback_box.messages()[0]
+
+
+def test_reset_forgets_queued_faults_but_keeps_the_list(box, sesv2):
+    put(sesv2, "a@example.com")
+    box.suppression.add_fault("Throttling", 3)
+    box.reset()
+    assert listed(sesv2) == ["a@example.com"]
+    assert box.suppression.calls == {"ListSuppressedDestinations": 1}
+    box.suppression.reset()
+    assert listed(sesv2) == []
