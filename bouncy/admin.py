@@ -31,7 +31,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class NotificationAdmin(ReadOnlyAdmin):
     date_hierarchy = "received_at"
     list_display = ["received_at", "type", "kind", "ses_format", "mail_id", "topic_arn",
-                    "confirmed_at", "parse_error"]
+                    "processed_at", "confirmed_at", "parse_error"]
     list_filter = ["type", "kind", "ses_format", "received_at"]
     search_fields = ["=sns_message_id", "=mail_id", "topic_arn"]
 

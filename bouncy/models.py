@@ -34,6 +34,10 @@ class Notification(models.Model):
     confirmed_at = models.DateTimeField(
         null=True, blank=True, help_text="When a SubscriptionConfirmation was confirmed.")
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    processed_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When its rows were stored and handed to the feedback receivers "
+                  "(empty: waiting for bouncy.processing).")
 
     class Meta:
         ordering = ["-received_at"]
@@ -41,7 +45,12 @@ class Notification(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["sns_message_id"], name="bouncy_once_per_sns_id"),
         ]
-        indexes = [models.Index(fields=["mail_id"], name="bouncy_notification_mail_id")]
+        indexes = [
+            models.Index(fields=["mail_id"], name="bouncy_notification_mail_id"),
+            # The batch's queue: small, whatever the table's size.
+            models.Index(fields=["id"], name="bouncy_notification_pending",
+                         condition=models.Q(processed_at__isnull=True)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind or self.type} {self.sns_message_id}"

@@ -1,27 +1,29 @@
-"""Service: store a verified SNS message and its SES rows once; send ``feedback`` per row.
+"""Service: store a verified SNS message once, in one statement; its rows come later, in batches.
 
-Once per SNS MessageId (a unique constraint), and once per SES event: the same bounce or
-complaint (its ``feedbackId``) or delivery (SES message id + recipient) wrapped in another SNS
-envelope is kept as a Notification but adds no row and sends no signal.
+The webhook answers as soon as the notification is stored: turning it into Bounce, Complaint,
+Delivery and Event rows and applying them (suppression, counters) is ``bouncy.processing``'s
+job, off the request, many notifications at a time. The stored notification is the record.
 """
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass, fields, replace
-from typing import Any
+from dataclasses import dataclass
 
-from django.db import IntegrityError, connection, models, transaction
+from django.db import transaction
+from django.db.models.constants import OnConflict
+from django.utils import timezone
 
-from bouncy.envelope import SnsMessage
+from bouncy.envelope import NOTIFICATION, SnsMessage
 from bouncy.events import SesContent
-from bouncy.models import Bounce, Complaint, Delivery, Event, Notification
-from bouncy.signals import feedback
+from bouncy.models import Notification
+from bouncy.signals import stored
+
+_FIELDS = [f for f in Notification._meta.concrete_fields if not f.primary_key]
 
 
 @dataclass(frozen=True)
 class Recorded:
-    """What ``record`` did: the Notification row, whether it is new, and the rows it added."""
+    """What ``record`` did: the Notification row, whether it is new, and the rows it will make."""
 
     notification: Notification
     created: bool
@@ -30,24 +32,42 @@ class Recorded:
 
 def record(message: SnsMessage, content: SesContent | None, parse_error: str = "") -> Recorded:
     """Store ``message`` once per SNS MessageId; a redelivery returns the stored row unchanged."""
-    try:
-        with transaction.atomic():
-            notification = _notification(message, content, parse_error)
-            notification.save(force_insert=True)  # first statement: a duplicate fails here
-            rows = _store_rows(notification, _unseen(content)) if content else []
-            for row in rows:
-                feedback.send(sender=type(row), instance=row)
-    except IntegrityError:
-        stored = Notification.objects.filter(sns_message_id=message.message_id).first()
-        if stored is None:  # not a duplicate: some other constraint failed
-            raise
-        return Recorded(stored, created=False)
-    return Recorded(notification, created=True, rows=len(rows))
+    notification = _notification(message, content, parse_error)
+    if not _insert_once(notification):
+        found = Notification.objects.filter(sns_message_id=message.message_id).first()
+        if found is None:  # deleted between the two statements: store it again
+            return record(message, content, parse_error)
+        return Recorded(found, created=False)
+    if notification.processed_at is None:
+        transaction.on_commit(lambda: stored.send(sender=Notification, notification=notification))
+    return Recorded(notification, created=True, rows=content.row_count if content else 0)
+
+
+def _insert_once(notification: Notification) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id: one round trip, and True if it was new.
+
+    Django's ``bulk_create(ignore_conflicts=True)`` runs the same INSERT but does not say whether
+    the row went in; a plain ``save()`` inside ``atomic()`` takes three round trips and turns a
+    redelivery into an error to catch.
+    """
+    returned = Notification._base_manager._insert(
+        [notification],
+        fields=_FIELDS,
+        returning_fields=[Notification._meta.pk],
+        on_conflict=OnConflict.IGNORE,
+    )
+    if not returned or returned[0] is None:  # one row asked for: [None] when it was a conflict
+        return False
+    notification.pk = returned[0][0]
+    notification._state.adding = False
+    return True
 
 
 def _notification(
     message: SnsMessage, content: SesContent | None, parse_error: str
 ) -> Notification:
+    """The row; one with nothing to make rows from is processed as it is stored."""
+    waits = message.type == NOTIFICATION and content is not None
     return Notification(
         sns_message_id=message.message_id,
         type=message.type,
@@ -62,66 +82,5 @@ def _notification(
         subscribe_url=message.subscribe_url,
         body=message.body,
         parse_error=parse_error,
+        processed_at=None if waits else timezone.now(),
     )
-
-
-def _store_rows(notification: Notification, content: SesContent) -> list[models.Model]:
-    """Bulk-insert the per-recipient rows (PostgreSQL returns their ids) in a stable order."""
-    common = {"notification": notification, "mail_id": content.mail.message_id}
-    batches = (
-        (Bounce, [Bounce(**common, **_values(r)) for r in content.bounces]),
-        (Complaint, [Complaint(**common, **_values(r)) for r in content.complaints]),
-        (Delivery, [Delivery(**common, **_values(r)) for r in content.deliveries]),
-        (Event, [Event(**common, **_values(r)) for r in content.others]),
-    )
-    rows: list[models.Model] = []
-    for model, objs in batches:
-        if objs:
-            rows += model.objects.bulk_create(objs)
-    return rows
-
-
-def _unseen(content: SesContent) -> SesContent:
-    """``content`` without the bounces, complaints and deliveries already stored.
-
-    Looked up by the SES message id (indexed); on PostgreSQL a transaction-level advisory lock
-    on that id makes two copies arriving at once wait for each other (SQLite writes one at a time).
-    """
-    mail_id = content.mail.message_id
-    if not mail_id or not (content.bounces or content.complaints or content.deliveries):
-        return content
-    _lock(mail_id)
-    bounces = _stored(Bounce, mail_id, "feedback_id")
-    complaints = _stored(Complaint, mail_id, "feedback_id")
-    delivered = {address for _key, address in _stored(Delivery, mail_id, "mail_id")}
-    return replace(
-        content,
-        bounces=tuple(r for r in content.bounces if not _seen(r, bounces)),
-        complaints=tuple(r for r in content.complaints if not _seen(r, complaints)),
-        deliveries=tuple(r for r in content.deliveries if r.address not in delivered),
-    )
-
-
-def _stored(model: type[models.Model], mail_id: str, key: str) -> set[tuple[str, str]]:
-    return set(model.objects.filter(mail_id=mail_id).values_list(key, "address"))
-
-
-def _seen(record: Any, stored: set[tuple[str, str]]) -> bool:
-    return bool(record.feedback_id) and (record.feedback_id, record.address) in stored
-
-
-def _lock(mail_id: str) -> None:
-    if connection.vendor != "postgresql":
-        return
-    digest = hashlib.blake2b(f"bouncy:{mail_id}".encode(), digest_size=8).digest()
-    key = int.from_bytes(digest, "big", signed=True)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
-
-
-def _values(record: object) -> dict[str, Any]:
-    """A record's fields as model keyword arguments (shallow: no deep copy of event data)."""
-    values = {f.name: getattr(record, f.name) for f in fields(record)}
-    if "addresses" in values:
-        values["addresses"] = list(values["addresses"])
-    return values

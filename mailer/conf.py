@@ -27,6 +27,7 @@ class MailerSettings:
     transactional_share: float
     quota_pause_seconds: float
     feedback_link_window: timedelta = timedelta(minutes=60)
+    feedback_batch_size: int = 500
 
     def send_rate(self, ses_rate: float | None) -> float:
         """Recipients/s for the limiter: the override, else SES's MaxSendRate, else 1/s; scaled."""
@@ -53,6 +54,7 @@ def get_settings() -> MailerSettings:
         transactional_share=share,
         quota_pause_seconds=getattr(s, "MAILROOM_QUOTA_PAUSE_SECONDS", 600.0),
         feedback_link_window=timedelta(minutes=getattr(s, "MAILROOM_FEEDBACK_LINK_MINUTES", 60)),
+        feedback_batch_size=getattr(s, "MAILROOM_FEEDBACK_BATCH_SIZE", 500),
     )
 
 

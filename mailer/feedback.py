@@ -1,76 +1,98 @@
-"""Receiver of bouncy's ``feedback`` signal: link rows to sent Emails, feed the suppression list."""
+"""Receivers of bouncy's signals: wake the feedback batch; apply a batch to the suppression list.
+
+A batch (``bouncy.processing``, run by the ``mailer.apply_feedback`` task) hands over every row
+it stored, in arrival order. Here they are linked to their Emails (``mailer.feedback_links``,
+which also updates campaigns) and turned into suppressions and soft-bounce runs in a few
+statements for the whole batch, with the same result as applying the rows one by one.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Sequence
+from datetime import datetime
 
 from django.db import models
 from django.dispatch import receiver
 from django.utils import timezone
 
-from bouncy.signals import feedback
-from mailer import soft_bounces
+from bouncy.models import Bounce, Complaint, Notification
+from bouncy.models import Delivery as Delivered
+from bouncy.signals import feedback_batch, stored
+from mailer import soft_bounces, wakeup
 from mailer.addresses import address_or_none
 from mailer.feedback_links import link_rows
 from mailer.models import Unsubscribe
-from mailer.suppression_list import Entry, suppress
+from mailer.soft_bounces import Observed
+from mailer.suppression_list import Entry, suppress_in_order
 
 logger = logging.getLogger(__name__)
 
 Reason = Unsubscribe.Reason
 SES_SUPPRESSED_SUBTYPES = frozenset({"Suppressed", "OnAccountSuppressionList"})
 SOURCE_PREFIX = "bouncy notification #"
+Effect = Entry | Observed
 
 
-@receiver(feedback, dispatch_uid="mailer.feedback")
-def on_feedback(sender: type[models.Model], instance: models.Model, **kwargs) -> None:
-    """Runs inside bouncy's storage transaction: an error here rolls the notification back."""
-    if sender._meta.app_label != "bouncy":
-        return
-    link_rows([instance])
-    handler = HANDLERS.get(sender._meta.model_name)
-    if handler is not None:
-        handler(instance)
+@receiver(stored, sender=Notification, dispatch_uid="mailer.feedback_wake")
+def on_stored(sender: type[Notification], **kwargs) -> None:
+    """A notification was stored: make sure a batch will apply it (one wake-up per burst)."""
+    wakeup.request_feedback()
 
 
-def on_bounce(row: models.Model) -> None:
-    """SES-suppressed and hard bounces suppress at once; transient ones are counted."""
+@receiver(feedback_batch, sender=Notification, dispatch_uid="mailer.feedback")
+def on_feedback_batch(sender: type[Notification], rows: list[models.Model], **kwargs) -> None:
+    """Runs inside the batch's transaction: an error here leaves its notifications waiting."""
+    link_rows(rows)
+    apply(rows)
+
+
+def apply(rows: Sequence[models.Model]) -> None:
+    """Suppressions and soft-bounce runs for ``rows``, as if applied one at a time in order."""
+    effects = [effect for row in rows if (effect := effect_of(row)) is not None]
+    counted = [i for i, effect in enumerate(effects) if isinstance(effect, Observed)]
+    came_due = soft_bounces.apply_many([effects[i] for i in counted])
+    limits = {counted[j]: (entry, at) for j, entry, at in came_due}
+    now = _now()
+    suppressions = [
+        (effect, now) if isinstance(effect, Entry) else limits[i]
+        for i, effect in enumerate(effects)
+        if isinstance(effect, Entry) or i in limits
+    ]
+    if suppressions:  # in stream order: the first suppression of an address is the one kept
+        suppress_in_order(suppressions)
+
+
+def effect_of(row: models.Model) -> Effect | None:
+    """What one row does: a suppression, a transient bounce or delivery to count, or nothing."""
+    if not isinstance(row, Bounce | Complaint | Delivered):
+        return None
     address = _address(row)
     if address is None:
-        return
+        return None
+    if isinstance(row, Delivered):
+        return Observed(address, row.timestamp, delivered=True)
+    if isinstance(row, Complaint):
+        return _complaint(row, address)
+    return _bounce(row, address)
+
+
+def _bounce(row: Bounce, address: str) -> Effect:
+    """SES-suppressed and hard bounces suppress at once; transient ones are counted."""
     source = _source(row, f"{row.bounce_type}/{row.bounce_subtype or '-'} bounce")
     if row.bounce_subtype in SES_SUPPRESSED_SUBTYPES:
-        suppress(Entry(address, Reason.SES_SUPPRESSED, source=source))
-    elif row.hard or row.bounce_type == "Permanent":
-        suppress(Entry(address, Reason.HARD_BOUNCE, source=source))
-    else:
-        soft_bounces.record_transient(address, row.timestamp or timezone.now(), source)
+        return Entry(address, Reason.SES_SUPPRESSED, source=source)
+    if row.hard or row.bounce_type == "Permanent":
+        return Entry(address, Reason.HARD_BOUNCE, source=source)
+    return Observed(address, row.timestamp or _now(), source)
 
 
-def on_complaint(row: models.Model) -> None:
+def _complaint(row: Complaint, address: str) -> Entry:
     """A complaint suppresses all mail; one about SES's own suppression list is not new."""
-    address = _address(row)
-    if address is None:
-        return
     subtype = row.complaint_subtype
     source = _source(row, f"complaint {row.feedback_type or subtype or '(no feedback type)'}")
     reason = Reason.SES_SUPPRESSED if subtype == "OnAccountSuppressionList" else Reason.COMPLAINT
-    suppress(Entry(address, reason, source=source))
-
-
-def on_delivery(row: models.Model) -> None:
-    """A delivery ends the address's run of transient bounces."""
-    address = _address(row)
-    if address is not None:
-        soft_bounces.clear(address)
-
-
-HANDLERS: dict[str, Callable[[models.Model], None]] = {
-    "bounce": on_bounce,
-    "complaint": on_complaint,
-    "delivery": on_delivery,
-}
+    return Entry(address, reason, source=source)
 
 
 def _address(row: models.Model) -> str | None:
@@ -85,3 +107,7 @@ def _source(row: models.Model, what: str) -> str:
     feedback_id = getattr(row, "feedback_id", "")
     suffix = f" (feedback {feedback_id})" if feedback_id else ""
     return f"{SOURCE_PREFIX}{row.notification_id}: {what}, SES MessageId {row.mail_id}{suffix}"
+
+
+def _now() -> datetime:
+    return timezone.now()

@@ -96,7 +96,8 @@ def _link_and_load(condition: str, params: list) -> int:
         with transaction.atomic(savepoint=False):
             found = _link(model, condition, params)
             if found:
-                _announce(model, list(model.objects.filter(pk__in=list(found))))
+                rows = model.objects.filter(pk__in=list(found)).order_by("pk")  # arrival order
+                _announce(model, list(rows))
         total += len(found)
     return total
 

@@ -8,6 +8,7 @@ from django.db.models import Count, Min, Q
 from django.utils import timezone
 from post_office.models import STATUS, Email
 
+from bouncy import processing
 from mailer import feedback_links, quota
 from mailer.exceptions import RateLimiterUnavailable
 from mailer.lanes import BULK, TRANSACTIONAL, lane_filter
@@ -19,7 +20,8 @@ def queue_counts() -> dict[str, int | float | str | None]:
     """Counts keyed by state name (queued, sending, sent, failed, suppressed, ``held`` for a
     paused campaign's mail, …), then the
     pause (``paused``, ``paused_until``, ``pause_reason``), ``send_rate`` and ``ses_*`` counters,
-    and ``feedback_unlinked``: feedback rows no Email was found for within the link window."""
+    ``feedback_pending`` (stored notifications waiting for their batch) and ``feedback_unlinked``
+    (feedback rows no Email was found for within the link window)."""
     now = timezone.now()
     pending = Q(status__in=PENDING)
     leased = Q(delivery__lease_expires_at__gt=now)
@@ -41,6 +43,7 @@ def queue_counts() -> dict[str, int | float | str | None]:
     counts["oldest_queued_age_seconds"] = (
         round((now - oldest).total_seconds(), 1) if oldest else None
     )
+    counts["feedback_pending"] = processing.pending().count()
     counts["feedback_unlinked"] = feedback_links.unlinked_count(now)
     return {**counts, **_limits(now)}
 

@@ -68,6 +68,29 @@ def suppress_many(entries: Sequence[Entry], now: datetime | None = None) -> Outc
     return totals
 
 
+def suppress_in_order(entries: Sequence[tuple[Entry, datetime]]) -> int:
+    """Apply ``(entry, now)`` pairs as ``suppress(entry, now)`` one after the other would, in a
+    few statements (the feedback batch); returns how many rows were created or strengthened."""
+    addresses = sorted({entry.address for entry, _ in entries})
+    with transaction.atomic(savepoint=False):
+        locked = Unsubscribe.objects.select_for_update().filter(address__in=addresses)
+        existing = {row.address: row for row in locked.order_by("address")}
+        fresh: dict[str, Unsubscribe] = {}
+        stronger: dict[str, Unsubscribe] = {}
+        for entry, now in entries:
+            row = existing.get(entry.address) or fresh.get(entry.address)
+            if row is None:
+                fresh[entry.address] = Unsubscribe(address=entry.address, **_fields(entry, now))
+            elif outranks(entry, row, now):
+                _assign(row, entry, now)
+                if row.pk is not None:
+                    stronger[entry.address] = row
+        Unsubscribe.objects.bulk_create(fresh.values(), ignore_conflicts=True)
+        for row in stronger.values():
+            row.save()
+    return len(fresh) + len(stronger)
+
+
 def outranks(entry: Entry, row: Unsubscribe, now: datetime) -> bool:
     """True if ``entry`` blocks more than ``row`` does: row expired, wider scope, longer life."""
     if row.expires_at is not None and row.expires_at <= now:
@@ -122,9 +145,13 @@ def _fields(entry: Entry, now: datetime) -> dict:
 
 
 def _overwrite(row: Unsubscribe, entry: Entry, now: datetime) -> None:
+    _assign(row, entry, now)
+    row.save()
+
+
+def _assign(row: Unsubscribe, entry: Entry, now: datetime) -> None:
     for name, value in _fields(replace(entry, note=entry.note or row.note), now).items():
         setattr(row, name, value)
-    row.save()
 
 
 def _removal(

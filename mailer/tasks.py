@@ -10,7 +10,9 @@ from dataclasses import asdict
 from celery import shared_task
 from celery.signals import worker_process_init, worker_ready
 
+from bouncy import processing
 from mailer import aws, feedback_links, queue, quota, sending, wakeup
+from mailer.conf import get_settings
 from mailer.exceptions import MailerError
 from mailer.lanes import BULK, LANES, Lane, lane_filter
 from mailer.reputation import guard
@@ -42,15 +44,30 @@ def drain(lane: Lane) -> dict:
     return asdict(result)
 
 
+@shared_task(name="mailer.apply_feedback", acks_late=True, ignore_result=True)
+def apply_feedback() -> dict:
+    """Apply one batch of stored SES feedback; a full batch enqueues the next one."""
+    wakeup.feedback_started()
+    limit = get_settings().feedback_batch_size
+    done = processing.process_pending(limit)
+    if done.notifications >= limit:
+        wakeup.enqueue_feedback()
+    return asdict(done)
+
+
 @shared_task(name="mailer.sweep", ignore_result=True)
 def sweep() -> dict:
     """Periodic: fail expired mail and wake a drain for any lane with due mail (lost wake-ups,
     broker outages, leases that expired after a worker died, retries whose time has come);
-    link feedback that came before its send was recorded."""
+    apply stored feedback a lost wake-up left waiting; link feedback that came before its send
+    was recorded."""
     expired = queue.expire_overdue()
     woken = [lane for lane in LANES if queue.due().filter(lane_filter(lane)).exists()]
     for lane in woken:
         wakeup.enqueue_drain(lane)
+    if processing.pending().exists():  # a lost wake-up, or a batch whose worker died
+        wakeup.enqueue_feedback()
+        woken.append(wakeup.FEEDBACK)
     linked = feedback_links.retry_unlinked()
     return {"expired": expired, "woken": woken, "linked": linked}
 

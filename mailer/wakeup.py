@@ -1,8 +1,9 @@
-"""Wake-ups: tell the workers there is mail, once per burst, after the transaction commits."""
+"""Wake-ups: tell the workers there is mail (or feedback), once per burst, after the commit."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -19,6 +20,7 @@ logger = logging.getLogger(__name__)
 # deletes it as it starts, so mail committed after that start always gets a fresh wake-up.
 PENDING_KEY = "mailroom:wake:{lane}"
 PENDING_TTL_SECONDS = 30
+FEEDBACK = "feedback"  # the key of the feedback batch (not a lane)
 
 
 def client() -> redis.Redis:
@@ -32,11 +34,16 @@ def request(lane: Lane) -> None:
 
 
 def _enqueue(lane: Lane) -> None:
+    _once(lane, lambda: enqueue_drain(lane))
+
+
+def _once(name: str, enqueue: Callable[[], None]) -> None:
+    """Call ``enqueue`` unless a wake-up for ``name`` is already waiting."""
     try:
-        if client().set(PENDING_KEY.format(lane=lane), 1, nx=True, ex=PENDING_TTL_SECONDS):
-            enqueue_drain(lane)
-    except Exception:  # the mail is committed; the periodic sweep will find it
-        logger.warning("Could not enqueue a wake-up; the sweep will send the mail.", exc_info=True)
+        if client().set(PENDING_KEY.format(lane=name), 1, nx=True, ex=PENDING_TTL_SECONDS):
+            enqueue()
+    except Exception:  # the rows are committed; the periodic sweep will find them
+        logger.warning("Could not enqueue a %s wake-up; the sweep will.", name, exc_info=True)
 
 
 def enqueue_drain(lane: Lane) -> None:
@@ -49,3 +56,20 @@ def enqueue_drain(lane: Lane) -> None:
 def started(lane: Lane) -> None:
     """A drain of ``lane`` began: later mail needs a new wake-up."""
     client().delete(PENDING_KEY.format(lane=lane))
+
+
+def request_feedback() -> None:
+    """Enqueue a feedback batch (deduplicated); bouncy calls this after its commit."""
+    _once(FEEDBACK, enqueue_feedback)
+
+
+def enqueue_feedback() -> None:
+    """Put one ``mailer.apply_feedback`` task on the default queue."""
+    from mailer.tasks import apply_feedback
+
+    apply_feedback.apply_async()
+
+
+def feedback_started() -> None:
+    """A feedback batch began: notifications stored after this need a new wake-up."""
+    client().delete(PENDING_KEY.format(lane=FEEDBACK))

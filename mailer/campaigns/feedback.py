@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from django.db import models
-from django.db.models import F, QuerySet
-from django.db.models.functions import Coalesce
+from django.db import connection, models
 
 from bouncy.models import Bounce, Complaint, Delivery, Event
 from mailer.campaigns.models import CampaignRecipient
@@ -52,35 +50,79 @@ def from_row(row: models.Model) -> Feedback | None:
     return None
 
 
-def apply(feedback: Feedback, email_id: int) -> int:
-    """Record ``feedback`` on the campaign recipient of Email ``email_id``, if there is one.
+def apply_many(facts: Sequence[tuple[Feedback, int]]) -> None:
+    """Record (feedback, Email id) pairs, in arrival order, on the Emails' campaign recipients.
 
-    The Email is the one SES accepted as ``feedback.mail_id`` (mailer.feedback_links):
-    keyed on it, this is one lookup in a unique index instead of a join through Delivery.
+    The Email is the one SES accepted as ``feedback.mail_id`` (``mailer.feedback_links``): keyed
+    on it, each update is one lookup in a unique index. One statement per kind for the whole
+    batch, folded per email with the result of applying the facts one at a time: the first
+    bounce's detail, the earliest delivery, open and click times, opens and clicks summed, and a
+    complaint wins over a bounce in either order.
     """
-    recipients = CampaignRecipient.objects.filter(email_id=email_id)
-    return _APPLY[feedback.kind](recipients, feedback)
+    by_kind: dict[Kind, dict[int, list[Feedback]]] = {}
+    for fact, email_id in facts:
+        by_kind.setdefault(fact.kind, {}).setdefault(email_id, []).append(fact)
+    for kind, per_email in by_kind.items():
+        _APPLY[kind](per_email)
 
 
-def _bounced(recipients: QuerySet[CampaignRecipient], feedback: Feedback) -> int:
-    sent = recipients.filter(state__in=[State.QUEUED, State.SENT, State.CANCELLED])
-    return sent.update(state=State.BOUNCED, error=feedback.detail)
+def _bounced(per_email: dict[int, list[Feedback]]) -> None:
+    _executemany(
+        f"UPDATE {_TABLE} SET state = '{State.BOUNCED}', error = %s "
+        f"WHERE email_id = %s AND state IN ({_states(State.QUEUED, State.SENT, State.CANCELLED)})",
+        [(facts[0].detail, email_id) for email_id, facts in per_email.items()],
+    )
 
 
-def _complained(recipients: QuerySet[CampaignRecipient], feedback: Feedback) -> int:
-    sent = recipients.filter(state__in=[State.QUEUED, State.SENT, State.CANCELLED, State.BOUNCED])
-    return sent.update(state=State.COMPLAINED, error=feedback.detail)
+def _complained(per_email: dict[int, list[Feedback]]) -> None:
+    sent = [State.QUEUED, State.SENT, State.CANCELLED, State.BOUNCED]
+    CampaignRecipient.objects.filter(email_id__in=list(per_email), state__in=sent).update(
+        state=State.COMPLAINED, error="Complained"
+    )
 
 
-def _delivered(recipients: QuerySet[CampaignRecipient], feedback: Feedback) -> int:
-    return recipients.filter(delivered_at__isnull=True).update(delivered_at=feedback.at)
+def _delivered(per_email: dict[int, list[Feedback]]) -> None:
+    _executemany(
+        f"UPDATE {_TABLE} SET delivered_at = {_earliest('delivered_at')} WHERE email_id = %s",
+        [_first(facts) * 2 + (email_id,) for email_id, facts in per_email.items()],
+    )
 
 
-def _counter(count: str, first: str) -> Callable[[QuerySet[CampaignRecipient], Feedback], int]:
-    def apply_event(recipients: QuerySet[CampaignRecipient], feedback: Feedback) -> int:
-        return recipients.update(**{count: F(count) + 1, first: Coalesce(F(first), feedback.at)})
+def _counter(count: str, first: str) -> Callable[[dict[int, list[Feedback]]], None]:
+    def apply_events(per_email: dict[int, list[Feedback]]) -> None:
+        _executemany(
+            f"UPDATE {_TABLE} SET {count} = {count} + %s, {first} = {_earliest(first)} "
+            "WHERE email_id = %s",
+            [(len(facts), *_first(facts) * 2, email_id) for email_id, facts in per_email.items()],
+        )
 
-    return apply_event
+    return apply_events
+
+
+def _earliest(column: str) -> str:
+    """SQL keeping the earlier of ``column`` and a parameter (given twice): order-independent."""
+    return f"CASE WHEN {column} IS NULL OR {column} > %s THEN %s ELSE {column} END"
+
+
+def _first(facts: list[Feedback]) -> tuple[object]:
+    return (_at(min(fact.at for fact in facts)),)
+
+
+_TABLE = CampaignRecipient._meta.db_table
+
+
+def _states(*states: str) -> str:
+    return ", ".join(f"'{state}'" for state in states)
+
+
+def _at(value: datetime) -> object:
+    return CampaignRecipient._meta.get_field("delivered_at").get_db_prep_save(value, connection)
+
+
+def _executemany(sql: str, params: list[tuple]) -> None:
+    """One parameterised UPDATE per email, pipelined by psycopg (no CASE per row)."""
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 _APPLY = {

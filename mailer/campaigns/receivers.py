@@ -11,7 +11,6 @@ from mailer.feedback_links import linked
 @receiver(linked, dispatch_uid="campaigns.feedback")
 def on_linked(sender, rows, **kwargs) -> None:
     """Runs in the transaction that linked ``rows`` to their Emails: each row comes here once."""
-    for row in rows:
-        fact = feedback.from_row(row)
-        if fact is not None:
-            feedback.apply(fact, row.email_id)
+    facts = [(fact, row.email_id) for row in rows if (fact := feedback.from_row(row)) is not None]
+    if facts:
+        feedback.apply_many(facts)

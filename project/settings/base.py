@@ -195,6 +195,8 @@ MAILROOM_QUOTA_PAUSE_SECONDS = env.float("MAILROOM_QUOTA_PAUSE_SECONDS", default
 MAILROOM_QUOTA_REFRESH_SECONDS = env.float("MAILROOM_QUOTA_REFRESH_SECONDS", default=60.0)
 # How long feedback that came before its send was recorded is retried for a link to its Email.
 MAILROOM_FEEDBACK_LINK_MINUTES = env.int("MAILROOM_FEEDBACK_LINK_MINUTES", default=60, minimum=1)
+# Stored SES notifications one mailer.apply_feedback task applies at a time.
+MAILROOM_FEEDBACK_BATCH_SIZE = env.int("MAILROOM_FEEDBACK_BATCH_SIZE", default=500, minimum=1)
 
 # --- Reputation guard (mailer/reputation/conf.py validates; rates in percent) -------------------
 _REP = "MAILROOM_REPUTATION_"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bouncy import processing
 from bouncy.models import Bounce, Complaint, Delivery, Event, Notification
 
 pytestmark = pytest.mark.django_db
@@ -15,6 +16,7 @@ def stored(post, publisher, tools):
                  "awsdoc_notification_complaint_abuse_with_feedback.json",
                  "awsdoc_event_delivery.json", "awsdoc_event_open.json"):
         assert post(publisher.notification(tools.ses_text(name))).status_code == 200
+    processing.process_pending(10)
 
 
 @pytest.mark.parametrize("model", [Notification, Bounce, Complaint, Delivery, Event])

@@ -1,4 +1,4 @@
-"""recording: stored once per SNS MessageId; ``feedback`` sent per row inside the transaction."""
+"""recording: one INSERT per SNS MessageId; ``stored`` after the commit; rows come later."""
 
 from __future__ import annotations
 
@@ -6,16 +6,17 @@ import json
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from bouncy import envelope, pipeline, recording
-from bouncy.models import Bounce, Complaint, Delivery, Event, Notification
-from bouncy.signals import feedback
+from bouncy.models import Bounce, Notification
+from bouncy.signals import stored
 
 pytestmark = pytest.mark.django_db
 BOUNCE = "awsdoc_notification_bounce_permanent_general_no_dsn.json"
 
 
-def message(publisher, tools, name: str, **fields) -> envelope.SnsMessage:
+def message(publisher, name: str, **fields) -> envelope.SnsMessage:
     return envelope.parse(json.dumps(publisher.aws(name, **fields)).encode())
 
 
@@ -24,113 +25,60 @@ def store(msg: envelope.SnsMessage) -> recording.Recorded:
     return recording.record(msg, content, error)
 
 
-@pytest.fixture
-def received():
-    """Every feedback signal: (sender, instance, stored row visible, inside a transaction)."""
+def test_a_notification_is_stored_in_one_statement_and_waits_for_its_batch(publisher):
+    msg = message(publisher, BOUNCE)
+    content, error = pipeline.read_content(msg)
+    with CaptureQueriesContext(connection) as queries:
+        recorded = recording.record(msg, content, error)
+    assert len(queries) == 1 and "ON CONFLICT" in queries[0]["sql"]
+    assert recorded.created and recorded.rows == 2 and recorded.notification.pk
+    assert recorded.notification.processed_at is None
+    assert not Bounce.objects.exists()  # bouncy.processing makes the rows
+
+
+def test_stored_is_sent_after_the_commit_once_per_notification_that_waits(
+    publisher, django_capture_on_commit_callbacks
+):
     calls = []
-
-    def receiver(sender, instance, **kwargs):
-        visible = sender.objects.filter(pk=instance.pk).exists()
-        calls.append((sender, instance, visible, connection.in_atomic_block))
-
-    feedback.connect(receiver, dispatch_uid="test-recording")
-    yield calls
-    feedback.disconnect(dispatch_uid="test-recording")
-
-
-def test_one_bounce_row_per_recipient_and_one_signal_each(publisher, tools, received):
-    recorded = store(message(publisher, tools, BOUNCE))
-    assert recorded.created and recorded.rows == 2
-    rows = list(Bounce.objects.order_by("address"))
-    assert [b.address for b in rows] == ["jane@example.com", "richard@example.com"]
-    assert all(b.hard and b.notification == recorded.notification and b.email is None for b in rows)
-    assert rows[0].mail_id == "00000137860315fd-34208509-5b74-41f3-95c5-22c1edc3c924-000000"
-    assert sorted((s, i.address, v, a) for s, i, v, a in received) == [
-        (Bounce, "jane@example.com", True, True), (Bounce, "richard@example.com", True, True)]
-
-
-@pytest.mark.parametrize("name, model", [
-    ("awsdoc_notification_complaint_abuse_with_feedback.json", Complaint),
-    ("awsdoc_event_delivery.json", Delivery),
-    ("awsdoc_event_click.json", Event),
-])
-def test_each_kind_lands_in_its_model(publisher, tools, received, name, model):
-    store(message(publisher, tools, name))
-    row = model.objects.get()
-    assert [(s, i.pk) for s, i, _, _ in received] == [(model, row.pk)]
-
-
-def test_event_rows_keep_addresses_and_data(publisher, tools):
-    store(message(publisher, tools, "awsdoc_event_delivery_delay.json"))
-    event = Event.objects.get()
-    assert event.event_type == "DeliveryDelay" and event.addresses == ["recipient@example.com"]
-    assert event.data["delayType"] == "TransientCommunicationFailure"
-
-
-def test_a_redelivery_changes_nothing_and_sends_no_signal(publisher, tools, received):
-    msg = message(publisher, tools, "awsdoc_event_delivery.json")
-    first = store(msg)
-    received.clear()
-    second = store(msg)
-    assert (second.created, second.notification.pk) == (False, first.notification.pk)
-    assert received == [] and Delivery.objects.count() == 1
-
-
-def test_a_receiver_error_rolls_everything_back(publisher, tools):
-    def broken(sender, instance, **kwargs):
-        raise RuntimeError("receiver failed")
-
-    feedback.connect(broken, dispatch_uid="test-broken")
+    stored.connect(
+        lambda sender, notification, **kw: calls.append(notification.pk),
+        dispatch_uid="test-once",
+        weak=False,
+    )
     try:
-        with pytest.raises(RuntimeError):
-            store(message(publisher, tools, BOUNCE))
+        msg = message(publisher, BOUNCE)
+        unreadable = envelope.parse(json.dumps(publisher.notification("not SES")).encode())
+        with django_capture_on_commit_callbacks() as callbacks:
+            first = store(msg)
+            again = store(msg)
+            store(unreadable)  # nothing to make rows from: processed as stored
+        assert calls == [] and len(callbacks) == 1  # nothing before the commit
+        callbacks[0]()
     finally:
-        feedback.disconnect(dispatch_uid="test-broken")
-    assert not Notification.objects.exists() and not Bounce.objects.exists()
+        stored.disconnect(dispatch_uid="test-once")
+    assert calls == [first.notification.pk]
+    assert (again.created, again.notification.pk) == (False, first.notification.pk)
+    assert Notification.objects.count() == 2
 
 
-def test_an_unreadable_message_is_stored_raw_with_the_reason(publisher, tools, received):
+def test_an_unreadable_message_is_stored_raw_with_the_reason_and_nothing_waits(publisher):
     msg = envelope.parse(json.dumps(publisher.notification("plain text, not SES")).encode())
     recorded = store(msg)
     assert recorded.notification.parse_error == "Message is not JSON"
-    assert recorded.notification.kind == "" and received == []
+    assert recorded.notification.kind == "" and recorded.notification.processed_at is not None
 
 
 def test_the_notification_row_keeps_what_the_admin_needs(publisher, tools):
-    msg = message(publisher, tools, "awsdoc_event_open.json", subject="Hi", version="2")
-    row = store(msg).notification
+    msg = message(publisher, "awsdoc_event_open.json", subject="Hi", version="2")
+    store(msg)
+    row = Notification.objects.get()
     assert (row.type, row.topic_arn, row.subject, row.kind, row.ses_format) == (
-        "Notification", tools.TOPIC, "Hi", "Open", "event")
+        "Notification",
+        tools.TOPIC,
+        "Hi",
+        "Open",
+        "event",
+    )
     assert row.mail_id == "EXAMPLE7c191be45-e9aedb9a-02f9-4d12-a87d-dd0099a07f8a-000000"
     assert (row.signature_version, row.body) == ("2", msg.body)
     assert row.timestamp == msg.timestamp
-
-
-@pytest.mark.parametrize("name, model", [
-    (BOUNCE, Bounce),
-    ("awsdoc_event_bounce_permanent_general.json", Bounce),
-    ("awsdoc_notification_complaint_abuse_with_feedback.json", Complaint),
-    ("awsdoc_event_complaint_abuse.json", Complaint),
-    ("awsdoc_notification_delivery.json", Delivery),
-    ("awsdoc_event_delivery.json", Delivery),
-])
-def test_a_rewrapped_ses_event_changes_nothing(publisher, tools, received, name, model):
-    """The same SES event in a new SNS envelope (new MessageId): no row, no signal."""
-    store(message(publisher, tools, name))
-    rows = model.objects.count()
-    received.clear()
-
-    again = store(message(publisher, tools, name))
-
-    assert again.rows == 0 and received == [] and model.objects.count() == rows
-    assert Notification.objects.count() == 2  # what arrived is kept, for the record
-
-
-def test_a_new_ses_event_for_the_same_mail_is_recorded(publisher, tools, received):
-    first = json.loads(tools.ses_text(BOUNCE))
-    second = json.loads(tools.ses_text(BOUNCE))
-    second["bounce"]["feedbackId"] += "-2"
-    store(envelope.parse(json.dumps(publisher.notification(first)).encode()))
-    received.clear()
-    recorded = store(envelope.parse(json.dumps(publisher.notification(second)).encode()))
-    assert recorded.rows == 2 and len(received) == 2 and Bounce.objects.count() == 4

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from bouncy import processing
 from bouncy.models import Bounce, Notification
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +45,8 @@ def test_replay_with_cert_dir_stores_and_reports(saved, capsys, cert_server):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith(f"{good[0]}: accepted stored Bounce 2 rows (MessageId ")
     assert lines[1].startswith(f"{good[1]}: accepted stored Open 1 row")
-    assert Notification.objects.count() == 2 and Bounce.objects.count() == 2
+    assert Notification.objects.count() == 2 and processing.pending().count() == 2
+    assert processing.process_pending(10).rows == 3 and Bounce.objects.count() == 2
     assert cert_server.hits == []
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.cache import cache
 
-from bouncy import sns
+from bouncy import processing, sns
 from bouncy.models import Bounce, Complaint, Delivery, Event, Notification
 
 pytestmark = pytest.mark.django_db
@@ -54,6 +54,7 @@ def test_a_redelivery_is_answered_200_and_stored_once(post, publisher, tools):
     assert (first.status_code, second.status_code) == (200, 200)
     assert second.content == b"duplicate\n"
     assert Notification.objects.count() == 1
+    assert processing.process_pending(10).notifications == 1
     assert Bounce.objects.count() == 2
 
 
@@ -286,6 +287,7 @@ class TestWithDebugOff:
             "awsdoc_event_delivery.json", cert_url=tools.SNS_CERT_URL, version="2"
         )
         assert post(envelope).status_code == 200
+        processing.process_pending(10)
         assert Delivery.objects.get().address == "recipient@example.com"
 
     def test_the_dev_host_is_refused_at_runtime(self, post, publisher, tools, cert_server):

@@ -11,9 +11,9 @@ from django.utils import timezone
 from post_office.models import Email
 
 from bouncy import models as bouncy_models
-from bouncy import pipeline, recording
+from bouncy import pipeline, processing, recording
 from bouncy.envelope import SnsMessage
-from bouncy.signals import feedback
+from bouncy.signals import feedback_batch
 from mailer.models import Delivery, SoftBounce, Unsubscribe
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +39,9 @@ def store(doc: dict) -> recording.Recorded:
     message = SnsMessage(body=json.dumps(fields), fields=fields, timestamp=now)
     content, parse_error = pipeline.read_content(message)
     assert parse_error == ""
-    return recording.record(message, content, parse_error)
+    recorded = recording.record(message, content, parse_error)
+    processing.process_pending(10)  # what the mailer.apply_feedback task does
+    return recorded
 
 
 def sent_email(ses_message_id: str) -> Email:
@@ -147,7 +149,7 @@ def test_a_delivery_ends_a_run_of_transient_bounces():
     assert not SoftBounce.objects.exists()
 
 
-def test_rows_from_signals_directly_and_bad_addresses_are_skipped():
+def test_rows_from_the_batch_signal_directly_and_bad_addresses_are_skipped():
     notification = bouncy_models.Notification.objects.create(
         sns_message_id="m1", type="Notification", topic_arn=TOPIC, timestamp=timezone.now(),
         signature_version="1", signing_cert_url=CERT_URL, body="{}",
@@ -156,8 +158,7 @@ def test_rows_from_signals_directly_and_bad_addresses_are_skipped():
     bad = bouncy_models.Bounce.objects.create(**common, address="not an address",
                                               bounce_type="Permanent", hard=True)
     good = bouncy_models.Complaint.objects.create(**common, address="Ann@Example.COM")
-    feedback.send(sender=bouncy_models.Bounce, instance=bad)
-    feedback.send(sender=bouncy_models.Complaint, instance=good)
+    feedback_batch.send(sender=bouncy_models.Notification, rows=[bad, good])
     assert list(Unsubscribe.objects.values_list("address", "reason")) == [
         ("ann@example.com", "complaint")
     ]

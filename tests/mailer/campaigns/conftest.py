@@ -71,15 +71,15 @@ def settle_email(email_id: int, state: str, **delivery: object) -> None:
 
 
 def report(row) -> None:
-    """Store one bouncy feedback row under a Notification of its own, as bouncy does, and hand
-    it to the receivers."""
+    """Store one bouncy feedback row under a Notification of its own and hand it to the
+    receivers, as a feedback batch of one does (``bouncy.processing``)."""
     import uuid
 
     from django.db import transaction
     from django.utils import timezone
 
     from bouncy.models import Notification
-    from bouncy.signals import feedback
+    from bouncy.signals import feedback_batch
 
     with transaction.atomic():
         row.notification = Notification.objects.create(
@@ -91,6 +91,7 @@ def report(row) -> None:
             signature_version="1",
             signing_cert_url="u",
             body="{}",
+            processed_at=timezone.now(),
         )
         row.save()
-        feedback.send(sender=type(row), instance=row)
+        feedback_batch.send(sender=Notification, rows=[row])

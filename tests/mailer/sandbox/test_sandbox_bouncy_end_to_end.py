@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.mail import EmailMessage
 
+from bouncy import processing
 from bouncy.models import Bounce, Complaint, Delivery, Notification
 from mailer import aws
 from mailer.models import Unsubscribe
@@ -32,6 +33,11 @@ def wired(settings, live_server, transactional_db, redis_client, make_sandbox):
     aws.reset_client()
 
 
+def apply_feedback() -> None:
+    """What the mailer.apply_feedback task does once the webhook has stored the notifications."""
+    processing.process_pending(100)
+
+
 def send(*to: str) -> str:
     message = EmailMessage("Hi", "Body", "Mailroom <mailroom@example.com>", list(to))
     return aws.send(message).message_id
@@ -49,6 +55,7 @@ def test_a_simulator_bounce_is_stored_by_bouncy_and_suppressed(
     message_id = send(f"bounce@{SIMULATOR}")
     [entry] = wait_for(box, 1)
     assert entry["outcome"] == "delivered" and entry["status"] == 200, entry["attempts"]
+    apply_feedback()
     bounce = Bounce.objects.get(mail_id=message_id)
     assert (bounce.address, bounce.bounce_type, bounce.hard) == (
         f"bounce@{SIMULATOR}", "Permanent", True
@@ -64,6 +71,7 @@ def test_every_mailbox_ends_as_the_right_row_and_suppression(wired):
     entries = wait_for(box, 5)
     assert {e["status"] for e in entries} == {200}
     assert Notification.objects.filter(mail_id=message_id).count() == 5
+    apply_feedback()
     assert sorted(Delivery.objects.values_list("address", flat=True)) == [
         f"ooto@{SIMULATOR}", f"success@{SIMULATOR}"
     ]  # fmt: skip
@@ -84,6 +92,7 @@ def test_a_redelivered_message_is_stored_once(wired):
     [again] = wait_for(box, 1)
     assert [a["status"] for a in again["attempts"]] == [200, 200]
     assert Notification.objects.filter(sns_message_id=entry["sns_message_id"]).count() == 1
+    apply_feedback()
     assert Bounce.objects.count() == 1
 
 
@@ -93,4 +102,4 @@ def test_an_untrusted_sandbox_is_refused(wired, settings):
     send(f"bounce@{SIMULATOR}")
     [entry] = wait_for(box, 1)
     assert entry["status"] == 403 and entry["outcome"] == "failed"
-    assert not Bounce.objects.exists()
+    assert not Notification.objects.exists()

@@ -1,0 +1,146 @@
+"""Service: turn stored notifications into their rows and hand them to the receivers, in batches.
+
+``process_pending(n)`` takes up to n notifications still waiting (oldest first, skipping any
+another process holds), stores their Bounce, Complaint, Delivery and Event rows, sends
+``feedback_batch`` (and ``feedback`` per row) and marks them processed, all in one transaction.
+If the process dies halfway, nothing of it stays: the notifications wait for the next batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, fields
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from bouncy import events
+from bouncy.exceptions import SesParseError
+from bouncy.models import Bounce, Complaint, Delivery, Event, Notification
+from bouncy.signals import feedback, feedback_batch
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Processed:
+    """What one batch did."""
+
+    notifications: int = 0
+    rows: int = 0
+
+
+def pending() -> QuerySet[Notification]:
+    """Notifications whose rows are still to be made, oldest first."""
+    return Notification.objects.filter(processed_at__isnull=True).order_by("id")
+
+
+def process_pending(limit: int) -> Processed:
+    """Make and hand over the rows of up to ``limit`` waiting notifications, in one transaction."""
+    with transaction.atomic():
+        batch = list(
+            pending().select_for_update(skip_locked=True).only("id", "body", "timestamp")[:limit]
+        )
+        if not batch:
+            return Processed()
+        rows = _store_rows(batch)
+        for row in rows:
+            feedback.send(sender=type(row), instance=row)
+        feedback_batch.send(sender=Notification, rows=rows)
+        Notification.objects.filter(pk__in=[n.pk for n in batch]).update(
+            processed_at=timezone.now()
+        )
+    return Processed(len(batch), len(rows))
+
+
+def _store_rows(batch: list[Notification]) -> list[models.Model]:
+    """Every new row of the batch, in arrival order; one INSERT per model."""
+    rows = _unseen([row for notification in batch for row in _rows(notification)])
+    for model in (Bounce, Complaint, Delivery, Event):
+        objs = [row for row in rows if type(row) is model]
+        if objs:
+            model.objects.bulk_create(objs)  # sets each row's id (PostgreSQL, SQLite ≥ 3.35)
+    return rows
+
+
+def _rows(notification: Notification) -> list[models.Model]:
+    try:
+        message = json.loads(notification.body)["Message"]
+        content = events.parse(message, received=notification.timestamp)
+    except (SesParseError, ValueError, KeyError, TypeError) as exc:
+        logger.warning("bouncy: notification %s has no SES rows: %s", notification.pk, exc)
+        return []
+    common = {"notification": notification, "mail_id": content.mail.message_id}
+    return [
+        *(Bounce(**common, **_values(r)) for r in content.bounces),
+        *(Complaint(**common, **_values(r)) for r in content.complaints),
+        *(Delivery(**common, **_values(r)) for r in content.deliveries),
+        *(Event(**common, **_values(r)) for r in content.others),
+    ]
+
+
+def _unseen(rows: list[models.Model]) -> list[models.Model]:
+    """``rows`` without the SES events stored already, or earlier in this batch.
+
+    An event is a bounce or complaint (its ``feedbackId`` and recipient) or a delivery (the SES
+    message id and recipient): the same one in another SNS envelope adds no row. One query per
+    model for the whole batch; on PostgreSQL transaction-level advisory locks on the SES message
+    ids make two batches holding copies of one event wait for each other.
+    """
+    keyed = [row for row in rows if type(row) in _IDENTITY and row.mail_id]
+    mail_ids = sorted({row.mail_id for row in keyed})
+    if not mail_ids:
+        return rows
+    _lock(mail_ids)
+    seen = {
+        (model, key)
+        for model, field in _IDENTITY.items()
+        for key in _stored(model, field, mail_ids)
+    }
+    fresh = []
+    for row in rows:
+        key = (type(row), _identity(row))
+        if key[1] is None or key not in seen:
+            fresh.append(row)
+            seen.add(key)
+    return fresh
+
+
+# Which field, with the recipient, names an SES event (None: not deduplicated).
+_IDENTITY = {Bounce: "feedback_id", Complaint: "feedback_id", Delivery: "mail_id"}
+
+
+def _identity(row: models.Model) -> tuple[str, str] | None:
+    field = _IDENTITY.get(type(row))
+    value = getattr(row, field, "") if field else ""
+    return (value, row.address) if value and row.mail_id else None
+
+
+def _stored(model: type[models.Model], field: str, mail_ids: list[str]) -> list[tuple[str, str]]:
+    found = model.objects.filter(mail_id__in=mail_ids).exclude(**{field: ""})
+    return list(found.values_list(field, "address"))
+
+
+def _lock(mail_ids: list[str]) -> None:
+    if connection.vendor != "postgresql":
+        return  # SQLite writes one transaction at a time
+    keys = sorted(_lock_key(mail_id) for mail_id in mail_ids)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k", [keys])
+
+
+def _lock_key(mail_id: str) -> int:
+    digest = hashlib.blake2b(f"bouncy:{mail_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def _values(record: object) -> dict[str, Any]:
+    """A record's fields as model keyword arguments (shallow: no deep copy of event data)."""
+    values = {f.name: getattr(record, f.name) for f in fields(record)}
+    if "addresses" in values:
+        values["addresses"] = list(values["addresses"])
+    return values
