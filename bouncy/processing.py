@@ -114,15 +114,17 @@ def _unseen(rows: list[models.Model]) -> list[models.Model]:
 _IDENTITY = {Bounce: "feedback_id", Complaint: "feedback_id", Delivery: "mail_id"}
 
 
-def _identity(row: models.Model) -> tuple[str, str] | None:
+def _identity(row: models.Model) -> tuple[str, str, str] | None:
     field = _IDENTITY.get(type(row))
     value = getattr(row, field, "") if field else ""
-    return (value, row.address) if value and row.mail_id else None
+    return (row.mail_id, value, row.address) if value and row.mail_id else None
 
 
-def _stored(model: type[models.Model], field: str, mail_ids: list[str]) -> list[tuple[str, str]]:
+def _stored(
+    model: type[models.Model], field: str, mail_ids: list[str]
+) -> list[tuple[str, str, str]]:
     found = model.objects.filter(mail_id__in=mail_ids).exclude(**{field: ""})
-    return list(found.values_list(field, "address"))
+    return list(found.values_list("mail_id", field, "address"))
 
 
 def _lock(mail_ids: list[str]) -> None:

@@ -54,7 +54,7 @@ def test_one_batch_makes_every_row_in_arrival_order_and_hands_them_over_once(pub
 
 
 def test_a_batch_takes_at_most_its_limit_oldest_first(publisher, batches):
-    ids = [store(publisher, "awsdoc_event_delivery.json").pk for _ in range(3)]
+    ids = [store(publisher, "awsdoc_event_open.json").pk for _ in range(3)]
     assert processing.process_pending(2).notifications == 2
     assert list(processing.pending().values_list("id", flat=True)) == ids[2:]
     assert [r.notification_id for r in batches[0][0]] == ids[:2]

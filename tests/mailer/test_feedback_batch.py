@@ -58,6 +58,7 @@ def bounce(mail_id: str, address: str, at: datetime, kind: str) -> dict:
         "ses": ("Permanent", "OnAccountSuppressionList", ""),
     }[kind]
     d["bounce"].update(bounceType=bounce_type, bounceSubType=subtype, timestamp=stamp(at))
+    d["bounce"]["feedbackId"] = f"{mail_id}-{address}-{stamp(at)}"  # one SES event each
     d["bounce"]["bouncedRecipients"] = [{"emailAddress": address, "status": status}]
     return d
 
@@ -65,6 +66,7 @@ def bounce(mail_id: str, address: str, at: datetime, kind: str) -> dict:
 def complaint(mail_id: str, address: str, at: datetime, subtype: str = "") -> dict:
     d = doc("awsdoc_notification_complaint_no_feedback.json", mail_id)
     d["complaint"].update(timestamp=stamp(at), complainedRecipients=[{"emailAddress": address}])
+    d["complaint"]["feedbackId"] = f"{mail_id}-{address}-{stamp(at)}"
     if subtype:
         d["complaint"]["complaintSubType"] = subtype
     return d
@@ -237,10 +239,19 @@ def test_a_batch_equals_one_by_one_on_a_mixed_stream(emails, seed):
         "complaint",
         "ses_suppressed",
     }
-    assert len(one_by_one["rows"]) == len(messages) - 1  # the redelivery is stored once
+    unique = dict(messages)  # by SNS MessageId: the redelivery once, the twin twice
+    texts = [json.dumps(d, sort_keys=True) for d in unique.values()]
+    rewrapped = (
+        sum(  # the twin is an SES event stored once, unless it is an open or a click
+            1
+            for t, d in zip(texts, unique.values(), strict=True)
+            if texts.count(t) > 1 and d.get("eventType") not in ("Open", "Click")
+        )
+        // 2
+    )
+    assert len(one_by_one["rows"]) == len(unique) - rewrapped
     assert all(
         linked == (mail if mail != "f0" else None) for _, _, _, mail, linked in one_by_one["rows"]
     )
-    unique = dict(messages)  # by SNS MessageId: the redelivery once, the twin twice
     events = sum(1 for d in unique.values() if d.get("eventType") in ("Open", "Click"))
     assert sum(r[6] + r[7] for r in one_by_one["recipients"]) == events
