@@ -79,7 +79,7 @@ def measure(rows: int, batches: int) -> tuple[list[float], list[float], set[int]
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from mailer.suppression import filter_batch
+    from mailer.suppression.filtering import filter_batch
 
     rng = random.Random(5)
     work = [batch(rows, rng, i * BATCH) for i in range(batches)]

@@ -17,13 +17,14 @@ from django.views.decorators.http import require_POST
 from post_office.admin import EmailAdmin
 from post_office.models import Email
 
-from mailer import admin_import, permissions, resend, suppression_csv, suppression_list
-from mailer.addresses import address_or_none, domain_of
+from mailer import permissions, resend
 from mailer.exceptions import InvalidAddress
-from mailer.feedback import SOURCE_PREFIX
-from mailer.forms import ManualUnsubscribeForm, RemovalForm
 from mailer.models import Delivery, SoftBounce, Unsubscribe, UnsubscribeRemoval
 from mailer.ses_sync import admin_parts as ses_admin
+from mailer.suppression import admin_import, csv_io, store
+from mailer.suppression.addresses import address_or_none, domain_of
+from mailer.suppression.feedback_receiver import SOURCE_PREFIX
+from mailer.suppression.forms import ManualUnsubscribeForm, RemovalForm
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -136,7 +137,7 @@ class UnsubscribeAdmin(admin.ModelAdmin):
     def remove_suppressions(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         form = RemovalForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
-            removed = suppression_list.remove(queryset, form.cleaned_data["note"], request.user)
+            removed = store.remove(queryset, form.cleaned_data["note"], request.user)
             ses_admin.enqueue_removals()
             self.message_user(request, f"Removed {removed} suppressed addresses (audited); "
                               "they are being removed from SES's suppression list too.")
@@ -155,7 +156,7 @@ class UnsubscribeAdmin(admin.ModelAdmin):
     @admin.action(description="Export selected as CSV", permissions=["view"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet) -> StreamingHttpResponse:
         rows = queryset.order_by("address").iterator(chunk_size=2000)
-        response = StreamingHttpResponse(suppression_csv.export_rows(rows), content_type="text/csv")
+        response = StreamingHttpResponse(csv_io.export_rows(rows), content_type="text/csv")
         response["Content-Disposition"] = 'attachment; filename="suppressed-addresses.csv"'
         return response
 

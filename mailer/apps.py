@@ -9,4 +9,5 @@ class MailerConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from mailer import checks, feedback, receivers  # noqa: F401  (registers them)
+        from mailer import checks, receivers  # noqa: F401  (registers them)
+        from mailer.suppression import feedback_receiver  # noqa: F401

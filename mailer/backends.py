@@ -17,12 +17,13 @@ from django.core.mail import EmailMessage
 from django.core.mail.backends.base import BaseEmailBackend
 from post_office.models import PRIORITY, Email
 
-from mailer import aws, suppression
+from mailer import aws
 from mailer.exceptions import AllRecipientsSuppressed, SESError, SESThrottled
 from mailer.lanes import TRANSACTIONAL
 from mailer.models import Delivery
 from mailer.queue import record_now, suppressed_error
 from mailer.ratelimit import get_limiter
+from mailer.suppression import filtering
 
 MAX_WAIT_SECONDS = 30.0
 State = Delivery.State
@@ -48,7 +49,7 @@ class SESBackend(BaseEmailBackend):
 
 def send_now(message: EmailMessage, email_id: int | None) -> None:
     """Drop suppressed recipients, wait for the limit, send, and record it on ``email_id``."""
-    decision = suppression.filter_message(message)
+    decision = filtering.filter_message(message)
     if not decision.recipients:
         error = suppressed_error(decision.dropped)
         _record(email_id, State.SUPPRESSED, dropped=decision.dropped, error=error)

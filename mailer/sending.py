@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from post_office.models import Email
 
-from mailer import aws, queue, quota, suppression
+from mailer import aws, queue, quota
 from mailer.conf import get_settings
 from mailer.exceptions import (
     RateLimiterUnavailable,
@@ -24,7 +24,8 @@ from mailer.exceptions import (
 from mailer.lanes import Lane, lane_of
 from mailer.queue import Claim
 from mailer.ratelimit import get_limiter
-from mailer.suppression import Decision
+from mailer.suppression import filtering
+from mailer.suppression.filtering import Decision
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ def send_batch(claim: Claim) -> BatchResult:
         .prefetch_related("attachments")
         .order_by("-priority", "id")
     )
-    decisions = suppression.filter_batch(emails)
+    decisions = filtering.filter_batch(emails)
     result = BatchResult()
     wave_size = get_settings().send_threads
     for start in range(0, len(emails), wave_size):

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from mailer.views import unsubscribe_view
+from mailer.suppression.views import unsubscribe_view
 
 app_name = "mailer"
 urlpatterns = [

@@ -9,13 +9,13 @@ from typing import TextIO
 from django.conf import settings
 from django.db import transaction
 
-from mailer.addresses import address_of
 from mailer.campaigns.audiences import create_audience
 from mailer.campaigns.exceptions import CampaignExists, InvalidCampaign
 from mailer.campaigns.headers import default_list_id
 from mailer.campaigns.models import Audience, Campaign
 from mailer.campaigns.rendering import compile_templates
 from mailer.exceptions import InvalidAddress
+from mailer.suppression.addresses import address_of
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,13 @@ from typing import NamedTuple
 
 from post_office.settings import get_message_id_enabled, get_message_id_fqdn
 
-from mailer import suppression
 from mailer.campaigns.exceptions import InvalidTemplate
 from mailer.campaigns.headers import unsubscribe_link
 from mailer.campaigns.models import Campaign, CampaignRecipient
 from mailer.campaigns.rendering import Templates, compile_templates, render
 from mailer.campaigns.tokens import HeaderMaker, header_maker
-from mailer.suppression import Rule
+from mailer.suppression import filtering
+from mailer.suppression.filtering import Rule
 
 State = CampaignRecipient.State
 
@@ -106,7 +106,7 @@ def composer(campaign: Campaign, addresses: Sequence[str], now: datetime) -> Com
     return Composer(
         templates=templates,
         template_error=error,
-        rules=suppression.lookup(addresses, now) if templates else {},
+        rules=filtering.lookup(addresses, now) if templates else {},
         headers=header_maker(campaign.list_id, campaign.name, sample) if sample else None,
         message_ids=MessageIds(str(get_message_id_fqdn())) if get_message_id_enabled() else None,
     )

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TextIO
 
-from mailer.addresses import normalize
 from mailer.exceptions import InvalidAddress
+from mailer.suppression.addresses import normalize
 
 EMAIL_COLUMN = "email"
 

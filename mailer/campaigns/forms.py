@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django import forms
 
-from mailer.addresses import address_of
 from mailer.campaigns.authoring import line_break_error
 from mailer.campaigns.exceptions import InvalidTemplate
 from mailer.campaigns.models import Campaign
 from mailer.campaigns.rendering import compile_one
 from mailer.exceptions import InvalidAddress
+from mailer.suppression.addresses import address_of
 
 
 class CampaignForm(forms.ModelForm):

@@ -6,8 +6,8 @@ import re
 
 from django.utils.text import slugify
 
-from mailer.addresses import address_of, domain_of
-from mailer.unsubscribe import MAX_LIST_ID, unsubscribe_headers
+from mailer.suppression.addresses import address_of, domain_of
+from mailer.suppression.unsubscribe import MAX_LIST_ID, unsubscribe_headers
 
 HTTP_LINK = re.compile(r"<(https?://[^>]+)>")
 

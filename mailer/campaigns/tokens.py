@@ -14,7 +14,7 @@ from django.utils.encoding import force_bytes
 
 from mailer.campaigns.headers import message_headers
 from mailer.conf import get_suppression_settings
-from mailer.unsubscribe import ONE_CLICK, SALT, make_token
+from mailer.suppression.unsubscribe import ONE_CLICK, SALT, make_token
 
 PLACEHOLDER = "TOKEN"
 SHA256_BLOCK = 64

@@ -17,14 +17,14 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from mailer.addresses import address_or_none
 from mailer.aws import account_suppressions
 from mailer.aws.account_suppressions import Listed
 from mailer.exceptions import SESError
 from mailer.models import SesListed, SesRemoval, Unsubscribe, UnsubscribeRemoval
 from mailer.ses_sync import state
 from mailer.ses_sync.retry import Tally, patiently
-from mailer.suppression_list import Entry, suppress_many
+from mailer.suppression.addresses import address_or_none
+from mailer.suppression.store import Entry, suppress_many
 
 OVERLAP = timedelta(minutes=5)
 SOURCE = "SES account suppression list"

@@ -11,7 +11,7 @@ from mailer.campaigns.models import CampaignRecipient
 from mailer.campaigns.plans import plan_of
 from mailer.campaigns.rendering import compile_templates, render
 from mailer.campaigns.tokens import FastSigner, header_maker
-from mailer.unsubscribe import make_token, read_token
+from mailer.suppression.unsubscribe import make_token, read_token
 from tests.mailer.campaigns.conftest import csv_text, run_fanout
 
 ADDRESSES = ["a@example.com", "x.y+z@ex.org", "Upper@Example.COM", "o'neil@ex.com", "j@bücher.de"]

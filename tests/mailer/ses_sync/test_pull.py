@@ -10,7 +10,7 @@ import pytest
 from mailer.exceptions import SESPermanentError, SESTransientError
 from mailer.models import SesListed, SesRemoval, SesSyncState, Unsubscribe
 from mailer.ses_sync import pull
-from mailer.suppression_list import remove
+from mailer.suppression.store import remove
 from tests.mailer.ses_sync.conftest import at
 
 pytestmark = pytest.mark.django_db

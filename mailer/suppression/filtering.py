@@ -11,9 +11,9 @@ from django.db.models import Q
 from django.utils import timezone
 from post_office.models import Email
 
-from mailer.addresses import lookup_key
 from mailer.lanes import BULK, lane_of
 from mailer.models import Unsubscribe
+from mailer.suppression.addresses import lookup_key
 
 Scope = Unsubscribe.Scope
 

@@ -17,7 +17,7 @@ from bouncy.signals import feedback_batch
 from mailer.models import Delivery, SoftBounce, Unsubscribe
 
 pytestmark = pytest.mark.django_db
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ses"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "ses"
 MANIFEST = json.loads((FIXTURES / "MANIFEST.json").read_text())
 TOPIC = "arn:aws:sns:us-east-1:123456789012:ses-feedback"
 CERT_URL = "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0123456789abcdef.pem"

@@ -7,7 +7,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from mailer.models import SoftBounce, Unsubscribe, UnsubscribeRemoval
-from mailer.suppression_list import Entry, remove, suppress, suppress_many
+from mailer.suppression.store import Entry, remove, suppress, suppress_many
 
 pytestmark = pytest.mark.django_db
 Reason, Scope = Unsubscribe.Reason, Unsubscribe.Scope

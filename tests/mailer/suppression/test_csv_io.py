@@ -8,9 +8,9 @@ import io
 import pytest
 from django.utils import timezone
 
-from mailer import suppression_csv
-from mailer.addresses import normalize
 from mailer.models import Unsubscribe
+from mailer.suppression import csv_io
+from mailer.suppression.addresses import normalize
 
 FORMULA_ADDRESS = "=cmd|'/ccalc'!a0@example.com"  # every character is allowed in a local part
 
@@ -18,7 +18,7 @@ FORMULA_ADDRESS = "=cmd|'/ccalc'!a0@example.com"  # every character is allowed i
 def exported(**fields: object) -> dict[str, str]:
     values = {"address": "x@example.com", "reason": "manual", "scope": "all", **fields}
     row = Unsubscribe(created_at=timezone.now(), **values)
-    text = "".join(suppression_csv.export_rows([row]))
+    text = "".join(csv_io.export_rows([row]))
     return next(csv.DictReader(io.StringIO(text)))
 
 
@@ -45,7 +45,7 @@ def test_an_ordinary_export_is_unchanged():
 
 def test_an_escaped_address_imports_as_the_address_it_was():
     text = "".join(
-        suppression_csv.export_rows(
+        csv_io.export_rows(
             [
                 Unsubscribe(
                     address=FORMULA_ADDRESS.lower(),
@@ -56,5 +56,5 @@ def test_an_escaped_address_imports_as_the_address_it_was():
             ]
         )
     )
-    entries = suppression_csv.read_import(text.encode(), scope="all", source="test")
+    entries = csv_io.read_import(text.encode(), scope="all", source="test")
     assert [e.address for e in entries] == [FORMULA_ADDRESS.lower()]

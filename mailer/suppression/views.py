@@ -9,7 +9,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from mailer.exceptions import InvalidUnsubscribeToken
-from mailer.unsubscribe import ONE_CLICK, Subscription, read_token, unsubscribe
+from mailer.suppression.unsubscribe import ONE_CLICK, Subscription, read_token, unsubscribe
 
 ONE_CLICK_FIELD, ONE_CLICK_VALUE = ONE_CLICK.split("=")
 

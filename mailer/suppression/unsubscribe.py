@@ -8,11 +8,11 @@ from urllib.parse import quote
 from django.core import signing
 from django.urls import reverse
 
-from mailer.addresses import normalize
 from mailer.conf import get_suppression_settings
 from mailer.exceptions import InvalidAddress, InvalidUnsubscribeToken, MailerConfigurationError
 from mailer.models import Unsubscribe
-from mailer.suppression_list import Entry, suppress
+from mailer.suppression.addresses import normalize
+from mailer.suppression.store import Entry, suppress
 
 SALT = "mailer.unsubscribe"
 MAX_LIST_ID = 100

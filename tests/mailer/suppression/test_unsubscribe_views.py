@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from mailer.models import Unsubscribe
-from mailer.unsubscribe import make_token
+from mailer.suppression.unsubscribe import make_token
 
 pytestmark = pytest.mark.django_db
 ONE_CLICK = "List-Unsubscribe=One-Click"

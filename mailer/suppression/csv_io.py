@@ -10,10 +10,10 @@ from datetime import datetime, time
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from mailer.addresses import normalize
 from mailer.exceptions import InvalidAddress, SuppressionImportError
 from mailer.models import Unsubscribe
-from mailer.suppression_list import Entry
+from mailer.suppression.addresses import normalize
+from mailer.suppression.store import Entry
 
 ADDRESS_COLUMNS = ("address", "email")
 EXPORT_COLUMNS = ("address", "reason", "scope", "source", "note", "created_at", "expires_at")

@@ -19,12 +19,13 @@ from django.utils import timezone
 from bouncy.models import Bounce, Complaint, Notification
 from bouncy.models import Delivery as Delivered
 from bouncy.signals import feedback_batch, stored
-from mailer import soft_bounces, wakeup
-from mailer.addresses import address_or_none
+from mailer import wakeup
 from mailer.feedback_links import link_rows
 from mailer.models import Unsubscribe
-from mailer.soft_bounces import Observed
-from mailer.suppression_list import Entry, suppress_in_order
+from mailer.suppression import soft_bounces
+from mailer.suppression.addresses import address_or_none
+from mailer.suppression.soft_bounces import Observed
+from mailer.suppression.store import Entry, suppress_in_order
 
 logger = logging.getLogger(__name__)
 

@@ -10,10 +10,10 @@ from django.shortcuts import redirect
 from django.views.generic import FormView
 
 from mailer.exceptions import SuppressionImportError
-from mailer.forms import ImportForm
 from mailer.models import Unsubscribe
-from mailer.suppression_csv import read_import
-from mailer.suppression_list import Outcome, suppress_many
+from mailer.suppression.csv_io import read_import
+from mailer.suppression.forms import ImportForm
+from mailer.suppression.store import Outcome, suppress_many
 
 
 class ImportView(FormView):

@@ -21,7 +21,7 @@ CHUNK = 1000
 
 @dataclass(frozen=True)
 class Entry:
-    """A suppression to add; ``address`` must already be normalised (``mailer.addresses``)."""
+    """A suppression to add; ``address`` must already be normalised (``suppression.addresses``)."""
 
     address: str
     reason: str

@@ -5,8 +5,14 @@ from django.core.exceptions import ValidationError
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from mailer.addresses import address_of, address_or_none, domain_of, lookup_key, normalize
 from mailer.exceptions import InvalidAddress
+from mailer.suppression.addresses import (
+    address_of,
+    address_or_none,
+    domain_of,
+    lookup_key,
+    normalize,
+)
 
 
 @pytest.mark.parametrize(

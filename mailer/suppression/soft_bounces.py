@@ -10,7 +10,7 @@ from django.db import transaction
 
 from mailer.conf import SuppressionSettings, get_suppression_settings
 from mailer.models import SoftBounce, Unsubscribe
-from mailer.suppression_list import Entry, suppress_in_order
+from mailer.suppression.store import Entry, suppress_in_order
 
 Reason = Unsubscribe.Reason
 

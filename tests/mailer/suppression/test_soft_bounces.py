@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mailer import soft_bounces
 from mailer.models import SoftBounce, Unsubscribe
+from mailer.suppression import soft_bounces
 
 pytestmark = pytest.mark.django_db
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

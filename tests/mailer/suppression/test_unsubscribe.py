@@ -5,7 +5,7 @@ from django.core import signing
 
 from mailer.exceptions import InvalidUnsubscribeToken, MailerConfigurationError
 from mailer.models import Unsubscribe
-from mailer.unsubscribe import (
+from mailer.suppression.unsubscribe import (
     Subscription,
     make_token,
     read_token,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
-from mailer.addresses import normalize
 from mailer.models import Unsubscribe
+from mailer.suppression.addresses import normalize
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from post_office.models import PRIORITY, Email
 
 from mailer.models import Unsubscribe
-from mailer.suppression import filter_batch
+from mailer.suppression.filtering import filter_batch
 
 pytestmark = pytest.mark.django_db
 Reason, Scope = Unsubscribe.Reason, Unsubscribe.Scope
