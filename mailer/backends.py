@@ -21,7 +21,7 @@ from mailer import aws
 from mailer.exceptions import AllRecipientsSuppressed, SESError, SESThrottled
 from mailer.lanes import TRANSACTIONAL
 from mailer.models import Delivery
-from mailer.queue import record_now, suppressed_error
+from mailer.queue import HELD, record_now, suppressed_error
 from mailer.ratelimit import get_limiter
 from mailer.suppression import filtering
 
@@ -78,7 +78,7 @@ def email_id_of(message: EmailMessage) -> int | None:
     message_id = message.extra_headers.get("Message-ID")
     if not message_id:
         return None
-    rows = Email.objects.filter(message_id=message_id, priority=PRIORITY.now, status__isnull=True)
+    rows = Email.objects.filter(HELD, message_id=message_id, priority=PRIORITY.now)
     return rows.order_by("-id").values_list("id", flat=True).first()
 
 

@@ -17,10 +17,11 @@ from django.utils import timezone
 from post_office.models import STATUS, Email, Log
 
 from mailer.feedback_links import link_recorded_quietly
-from mailer.lanes import Lane, lane_filter
+from mailer.lanes import BULK, Lane, lane_filter
 from mailer.models import Delivery
 
 PENDING = (STATUS.queued, STATUS.requeued)
+FAIL_CHUNK = 2000
 State = Delivery.State
 
 
@@ -313,3 +314,44 @@ def expire_overdue(now: datetime | None = None) -> int:
             for i in ids
         )
     return len(ids)
+
+
+# --- Email.status: what post_office's column means to Mailroom --------------------------------
+# queued/requeued (PENDING): waiting for a worker; sent/failed: final; NULL: held (a paused
+# campaign's mail, or a priority "now" email post_office is sending itself). ``due()`` claims
+# only PENDING rows, so a held row is never claimed; a row a worker had already claimed may
+# still be sent (its outcome is recorded over the NULL); one it gives back stays held.
+HELD = Q(status__isnull=True)
+NOT_SENT = Q(status__in=PENDING) | HELD
+
+
+def hold(emails: QuerySet[Email], now: datetime) -> int:
+    """Take the pending ones of ``emails`` out of the queue; returns how many."""
+    return emails.filter(status__in=PENDING).update(status=None, last_updated=now)
+
+
+def release_held(emails: QuerySet[Email], now: datetime) -> int:
+    """Put the held ones of ``emails`` back in the queue; returns how many."""
+    return emails.filter(HELD).update(status=STATUS.queued, last_updated=now)
+
+
+def fail_unsent(emails: QuerySet[Email], now: datetime, message: str, kind: str) -> int:
+    """Fail every pending or held one of ``emails``, logging ``message`` as ``kind``.
+
+    Rows are locked (in id order, as workers lock them) before they are failed: the lock
+    re-checks the status, so an email a worker recorded as sent meanwhile stays sent.
+    """
+    locking = emails.filter(NOT_SENT).order_by("id").select_for_update(of=("self",))
+    total = 0
+    while ids := list(locking.values_list("id", flat=True)[:FAIL_CHUNK]):
+        Email.objects.filter(id__in=ids).update(status=STATUS.failed, last_updated=now)
+        Log.objects.bulk_create(
+            Log(email_id=i, status=STATUS.failed, message=message, exception_type=kind) for i in ids
+        )
+        total += len(ids)
+    return total
+
+
+def unsent_bulk() -> int:
+    """Bulk emails not sent yet: pending in the queue or held by a paused campaign."""
+    return Email.objects.filter(NOT_SENT, lane_filter(BULK)).count()

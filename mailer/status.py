@@ -13,7 +13,7 @@ from mailer import feedback_links, quota
 from mailer.exceptions import RateLimiterUnavailable
 from mailer.lanes import BULK, TRANSACTIONAL, lane_filter
 from mailer.models import Delivery
-from mailer.queue import PENDING
+from mailer.queue import HELD, PENDING
 
 
 def queue_counts() -> dict[str, int | float | str | None]:
@@ -35,7 +35,7 @@ def queue_counts() -> dict[str, int | float | str | None]:
         scheduled=Count("id", filter=pending & Q(scheduled_time__gt=now)),
         queued_transactional=Count("id", filter=pending & ~leased & lane_filter(TRANSACTIONAL)),
         queued_bulk=Count("id", filter=pending & ~leased & lane_filter(BULK)),
-        held=Count("id", filter=Q(status__isnull=True) & lane_filter(BULK)),
+        held=Count("id", filter=HELD & lane_filter(BULK)),
         possible_duplicates=Count("id", filter=Q(delivery__possible_duplicate=True)),
         oldest=Min("created", filter=pending),
     )

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
-from post_office.models import Email
-
 from mailer.conf import get_settings
 from mailer.exceptions import RateLimiterUnavailable
-from mailer.lanes import BULK, lane_filter
-from mailer.queue import PENDING
+from mailer.queue import unsent_bulk
 from mailer.ratelimit import get_state
 
 
@@ -25,11 +21,5 @@ def daily_room() -> int | None:
     if quota is None or quota.max_24_hour_send < 0:
         return None
     bulk_limit = quota.max_24_hour_send * (1 - get_settings().transactional_share)
-    used = quota.sent_last_24_hours + queued_bulk()
+    used = quota.sent_last_24_hours + unsent_bulk()
     return max(0, int(bulk_limit - used))
-
-
-def queued_bulk() -> int:
-    """Bulk emails not sent yet: pending in the queue or held (status NULL) by a pause."""
-    waiting = Q(status__in=PENDING) | Q(status__isnull=True)
-    return Email.objects.filter(waiting, lane_filter(BULK)).count()

@@ -9,8 +9,8 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from mailer import wakeup
-from mailer.campaigns import dispatch, holding, reconcile
+from mailer import queue, wakeup
+from mailer.campaigns import dispatch, reconcile
 from mailer.campaigns.enrolment import enrol_rest
 from mailer.campaigns.exceptions import CampaignNotFound, CampaignStateError
 from mailer.campaigns.models import Campaign, CampaignRecipient
@@ -19,6 +19,7 @@ from mailer.lanes import BULK
 Status = Campaign.Status
 State = CampaignRecipient.State
 ENROL_CHUNK = 5000
+CANCELLED_MESSAGE = "campaign cancelled"
 
 
 @contextmanager
@@ -70,7 +71,7 @@ def pause(campaign_id: int, now: datetime | None = None) -> Campaign:
         _require(campaign, "be paused", Status.SENDING, Status.SCHEDULED)
         campaign.status = Status.PAUSED
         campaign.save(update_fields=["status"])
-        holding.hold(campaign, now)
+        queue.hold(campaign.emails(), now)
     return campaign
 
 
@@ -83,7 +84,7 @@ def resume(campaign_id: int, now: datetime | None = None) -> Campaign:
             _schedule_or_start(campaign, now)
             return campaign
         _restart(campaign, now)
-        if holding.release(campaign, now):
+        if queue.release_held(campaign.emails(), now):
             wakeup.request(BULK)
     return campaign
 
@@ -108,9 +109,9 @@ def cancel(campaign_id: int, now: datetime | None = None) -> int:
         enrol_rest(campaign, ENROL_CHUNK)
         campaign.status, campaign.finished = Status.CANCELLED, now
         campaign.save(update_fields=["status", "finished", "enrol_cursor", "enrolled"])
-        holding.fail_unsent(campaign, now)
+        queue.fail_unsent(campaign.emails(), now, CANCELLED_MESSAGE, "CampaignCancelled")
         unsent = campaign.recipients.filter(state__in=[State.PENDING, State.QUEUED])
-        return unsent.update(state=State.CANCELLED, error=holding.CANCELLED_MESSAGE)
+        return unsent.update(state=State.CANCELLED, error=CANCELLED_MESSAGE)
 
 
 def retry_failed(campaign_id: int, now: datetime | None = None) -> int:

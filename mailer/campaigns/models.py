@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import QuerySet
 from django.utils import timezone
 from post_office.models import Email
 
@@ -103,6 +104,10 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def emails(self) -> QuerySet[Email]:
+        """Every post_office Email row a recipient of this campaign points at."""
+        return Email.objects.filter(campaign_recipient__campaign=self)
 
 
 class CampaignRecipient(models.Model):
