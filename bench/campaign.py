@@ -97,7 +97,7 @@ def reset(size: int) -> int:
 def fan_out(campaign_id: int) -> float:
     """Run fan-out tasks' runs of steps to the end, as a worker does; seconds taken."""
     from mailer.campaigns.conf import get_campaign_settings
-    from mailer.campaigns.fanout import Step, run
+    from mailer.campaigns.fanout.steps import Step, run
 
     steps = get_campaign_settings().steps_per_task
     start = time.perf_counter()

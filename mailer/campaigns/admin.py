@@ -18,8 +18,8 @@ from mailer import permissions
 from mailer.campaigns import control, progress_html
 from mailer.campaigns.audiences import import_members
 from mailer.campaigns.exceptions import AudienceImportError, CampaignError
+from mailer.campaigns.fanout.headers import default_list_id
 from mailer.campaigns.forms import AudienceImportForm, CampaignForm
-from mailer.campaigns.headers import default_list_id
 from mailer.campaigns.models import Audience, Campaign, CampaignRecipient
 from mailer.campaigns.progress import Progress, progress
 

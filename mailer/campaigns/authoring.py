@@ -11,9 +11,9 @@ from django.db import transaction
 
 from mailer.campaigns.audiences import create_audience
 from mailer.campaigns.exceptions import CampaignExists, InvalidCampaign
-from mailer.campaigns.headers import default_list_id
+from mailer.campaigns.fanout.headers import default_list_id
+from mailer.campaigns.fanout.render import compile_templates
 from mailer.campaigns.models import Audience, Campaign
-from mailer.campaigns.rendering import compile_templates
 from mailer.exceptions import InvalidAddress
 from mailer.suppression.addresses import address_of
 

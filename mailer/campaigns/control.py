@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from mailer import queue, wakeup
 from mailer.campaigns import dispatch, reconcile
-from mailer.campaigns.enrolment import enrol_rest
 from mailer.campaigns.exceptions import CampaignNotFound, CampaignStateError
+from mailer.campaigns.fanout.enrolment import enrol_rest
 from mailer.campaigns.models import Campaign, CampaignRecipient
 from mailer.lanes import BULK
 

@@ -6,8 +6,8 @@ from django import forms
 
 from mailer.campaigns.authoring import line_break_error
 from mailer.campaigns.exceptions import InvalidTemplate
+from mailer.campaigns.fanout.render import compile_one
 from mailer.campaigns.models import Campaign
-from mailer.campaigns.rendering import compile_one
 from mailer.exceptions import InvalidAddress
 from mailer.suppression.addresses import address_of
 

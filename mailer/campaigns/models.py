@@ -123,7 +123,7 @@ class CampaignRecipient(models.Model):
         COMPLAINED = "complained", "complained"
         CANCELLED = "cancelled", "cancelled"
 
-    # The fan-out writes these rows by the thousand (mailer.campaigns.direct); database
+    # The fan-out writes these rows by the thousand (mailer.campaigns.fanout.one_pass); database
     # foreign-key checks would cost a third of its database time, so Django alone enforces
     # these relations (on_delete runs in Python for every ORM delete): docs/decisions.md §14.
     campaign = models.ForeignKey(

@@ -9,7 +9,7 @@ import pytest
 
 from mailer.campaigns import audiences, control
 from mailer.campaigns.authoring import Draft, create_campaign
-from mailer.campaigns.fanout import Step, step
+from mailer.campaigns.fanout.steps import Step, step
 from mailer.campaigns.models import Campaign
 
 

@@ -12,7 +12,7 @@ from post_office.models import STATUS, Email, Log
 
 from mailer.campaigns import control
 from mailer.campaigns.exceptions import CampaignStateError
-from mailer.campaigns.fanout import step
+from mailer.campaigns.fanout.steps import step
 from mailer.campaigns.models import Campaign, CampaignRecipient
 from mailer.campaigns.progress import progress
 from mailer.models import Delivery

@@ -7,7 +7,7 @@ from django.db import connection
 from django.db.models import ProtectedError
 from post_office.models import Email
 
-from mailer.campaigns.fanout import run
+from mailer.campaigns.fanout.steps import run
 from mailer.campaigns.models import AudienceMember, Campaign, CampaignRecipient
 from tests.mailer.campaigns.conftest import csv_text
 

@@ -64,7 +64,7 @@ def test_a_cancelled_recipient_whose_email_went_out_anyway_is_sent(sending):
 def test_a_campaign_is_not_done_before_every_member_is_enrolled(sending, settings):
     settings.MAILROOM_CAMPAIGN_CHUNK_SIZE = 2
     campaign = sending(csv_text(3))
-    from mailer.campaigns.fanout import step
+    from mailer.campaigns.fanout.steps import step
 
     step(campaign.id)
     for r in CampaignRecipient.objects.all():

@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from mailer.campaigns.composing import Pending, composer
-from mailer.campaigns.email_rows import EmailRows
+from mailer.campaigns.fanout.composing import Pending, composer
+from mailer.campaigns.fanout.copy_rows import EmailRows
 from mailer.models import Unsubscribe
 
 pytestmark = pytest.mark.django_db

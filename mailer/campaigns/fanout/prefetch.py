@@ -17,8 +17,8 @@ from types import TracebackType
 from django.db import connections
 from django.utils import translation
 
-from mailer.campaigns import direct
-from mailer.campaigns.direct import Chunk, ChunkRows
+from mailer.campaigns.fanout import one_pass
+from mailer.campaigns.fanout.one_pass import Chunk, ChunkRows
 
 # CPython hands the GIL to a waiting thread only after this long: the writer, back from
 # each database round trip, would wait up to 5 ms (the default) for the composer.
@@ -82,13 +82,13 @@ def _fast_switching(on: bool) -> None:
 
 
 def _compose(chunk: Chunk, language: str | None) -> ChunkRows:
-    """direct.compose in the caller's language (number formats follow it).
+    """one_pass.compose in the caller's language (number formats follow it).
 
     Composing needs no database, but a custom template tag may query one: Django then opens
     this thread's own connection, closed here (nothing else would close it).
     """
     try:
         with translation.override(language):
-            return direct.compose(chunk)
+            return one_pass.compose(chunk)
     finally:
         connections.close_all()

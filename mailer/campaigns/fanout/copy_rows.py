@@ -16,14 +16,14 @@ from datetime import datetime
 from typing import NamedTuple
 from urllib.parse import quote
 
-from mailer.campaigns import copy_binary
-from mailer.campaigns.composing import Composer, Pending
-from mailer.campaigns.copy_binary import EMPTY, NULL, text
+from mailer.campaigns.fanout import copy_binary
+from mailer.campaigns.fanout.composing import Composer, Pending
+from mailer.campaigns.fanout.copy_binary import EMPTY, NULL, text
+from mailer.campaigns.fanout.plans import render_plan
+from mailer.campaigns.fanout.render import ESCAPED, PLAIN, Templates
+from mailer.campaigns.fanout.tokens import FastHeaders
+from mailer.campaigns.fanout.writing import LOW, QUEUED, email_encoders, email_row
 from mailer.campaigns.models import CampaignRecipient
-from mailer.campaigns.plans import render_plan
-from mailer.campaigns.rendering import ESCAPED, PLAIN, Templates
-from mailer.campaigns.tokens import FastHeaders
-from mailer.campaigns.writing import LOW, QUEUED, email_encoders, email_row
 
 COLUMN_COUNT = (15).to_bytes(2, "big")  # writing.COLUMNS
 SENTINEL = "MailroomTokenSentinel"  # letters only: json.dumps and quote() leave it alone

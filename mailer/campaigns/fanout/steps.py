@@ -9,14 +9,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from mailer import wakeup
-from mailer.campaigns import budget, direct
-from mailer.campaigns.ahead import Ahead
-from mailer.campaigns.composing import Pending, compose
 from mailer.campaigns.conf import get_campaign_settings
-from mailer.campaigns.enrolment import enrol_next
+from mailer.campaigns.fanout import budget, one_pass
+from mailer.campaigns.fanout.composing import Pending, compose
+from mailer.campaigns.fanout.enrolment import enrol_next
+from mailer.campaigns.fanout.outcomes import save_outcomes
+from mailer.campaigns.fanout.prefetch import Ahead
+from mailer.campaigns.fanout.writing import write_emails
 from mailer.campaigns.models import Campaign, CampaignRecipient
-from mailer.campaigns.outcomes import save_outcomes
-from mailer.campaigns.writing import write_emails
 from mailer.lanes import BULK
 
 State = CampaignRecipient.State
@@ -44,8 +44,8 @@ def run(campaign_id: int, chunks: int, now: datetime | None = None) -> Step:
     queues mail for a campaign paused meanwhile, and a pause takes effect between two
     chunks. Re-running a step is harmless: enrolment ignores existing rows and only pending
     recipients (none once queued) are queued. While enrolling with quota room and nothing
-    pending, a chunk is enrolled and queued in one pass (mailer.campaigns.direct), the next
-    one composed meanwhile (mailer.campaigns.ahead); otherwise members are enrolled as
+    pending, a chunk is enrolled and queued in one pass (mailer.campaigns.fanout.one_pass), the next
+    one composed meanwhile (mailer.campaigns.fanout.prefetch); otherwise members are enrolled as
     pending, then queued.
     """
     result = Step.MORE
@@ -72,14 +72,14 @@ def _step(campaign_id: int, ahead: Ahead, now: datetime, more: bool) -> Step:
 def _advance(campaign: Campaign, ahead: Ahead, size: int, now: datetime, more: bool) -> Step:
     room = budget.daily_room()
     limit = size if room is None else min(size, room)
-    if room != 0 and direct.applies(campaign, limit, size):
+    if room != 0 and one_pass.applies(campaign, limit, size):
         campaign.not_before = None
         rows = ahead.take(campaign.enrol_cursor)
         if rows is None:
-            rows = direct.compose(direct.read(campaign, campaign.enrol_cursor, size, now))
+            rows = one_pass.compose(one_pass.read(campaign, campaign.enrol_cursor, size, now))
         if more and not rows.chunk.final:
-            ahead.start(direct.read(campaign, rows.chunk.last, size, now))
-        if direct.write(campaign, rows):
+            ahead.start(one_pass.read(campaign, rows.chunk.last, size, now))
+        if one_pass.write(campaign, rows):
             wakeup.request(BULK)
         return Step.DONE if campaign.enrolled else Step.MORE
     if not campaign.enrolled:

@@ -12,10 +12,10 @@ from typing import NamedTuple
 from post_office.settings import get_message_id_enabled, get_message_id_fqdn
 
 from mailer.campaigns.exceptions import InvalidTemplate
-from mailer.campaigns.headers import unsubscribe_link
+from mailer.campaigns.fanout.headers import unsubscribe_link
+from mailer.campaigns.fanout.render import Templates, compile_templates, render
+from mailer.campaigns.fanout.tokens import HeaderMaker, header_maker
 from mailer.campaigns.models import Campaign, CampaignRecipient
-from mailer.campaigns.rendering import Templates, compile_templates, render
-from mailer.campaigns.tokens import HeaderMaker, header_maker
 from mailer.suppression import filtering
 from mailer.suppression.filtering import Rule
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from post_office.models import PRIORITY, STATUS, Email
 
 from mailer.aws import Quota
-from mailer.campaigns.fanout import Step, step
+from mailer.campaigns.fanout.steps import Step, step
 from mailer.campaigns.models import Campaign, CampaignRecipient
 from mailer.models import Unsubscribe
 from mailer.ratelimit import get_state

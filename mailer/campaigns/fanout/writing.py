@@ -11,8 +11,8 @@ from django.db import connection
 from post_office.models import PRIORITY, STATUS, Email
 from psycopg import sql
 
-from mailer.campaigns import copy_binary
-from mailer.campaigns.composing import Message
+from mailer.campaigns.fanout import copy_binary
+from mailer.campaigns.fanout.composing import Message
 
 COLUMNS = ("id", "from_email", "to", "cc", "bcc", "subject", "message", "html_message",
            "status", "priority", "created", "last_updated", "headers", "backend_alias",
@@ -61,7 +61,7 @@ def email_row(id_: int, from_email: str, m: Message, now: datetime) -> bytes:
 
 
 def copy_rows(table: str, columns: Sequence[str], rows: Iterable[bytes]) -> None:
-    """COPY binary rows (mailer.campaigns.copy_binary) into ``table`` (PostgreSQL only).
+    """COPY binary rows (mailer.campaigns.fanout.copy_binary) into ``table`` (PostgreSQL only).
 
     Raw COPY because the ORM costs tens of microseconds per row (model instances, field
     preparation, one huge INSERT to parse). Rows go to the server in batches while ``rows``

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django.template import Context, Template, TemplateSyntaxError
 
 from mailer.campaigns.exceptions import InvalidTemplate
-from mailer.campaigns.plans import Plan, ints_render_plainly, plan_of, render_plan
+from mailer.campaigns.fanout.plans import Plan, ints_render_plainly, plan_of, render_plan
 
 UNSUBSCRIBE_VARIABLE = "unsubscribe_url"
 # The fast path reads only a Context's settings (autoescape, use_l10n, use_tz): share these.
@@ -18,7 +18,7 @@ PLAIN, ESCAPED = Context(autoescape=False), Context(autoescape=True)
 class Templates:
     """A campaign's compiled templates (compile once per chunk, render per recipient).
 
-    ``plans`` holds the fast path of each simple part (see mailer.campaigns.plans).
+    ``plans`` holds the fast path of each simple part (see mailer.campaigns.fanout.plans).
     """
 
     subject: Template

@@ -8,10 +8,10 @@ import pytest
 from django.utils import timezone, translation
 from post_office.models import Email
 
-from mailer.campaigns import ahead as ahead_module
-from mailer.campaigns import direct
-from mailer.campaigns.ahead import Ahead
-from mailer.campaigns.fanout import Step, run
+from mailer.campaigns.fanout import one_pass
+from mailer.campaigns.fanout import prefetch as ahead_module
+from mailer.campaigns.fanout.prefetch import Ahead
+from mailer.campaigns.fanout.steps import Step, run
 from mailer.campaigns.models import Campaign, CampaignRecipient
 from tests.mailer.campaigns.conftest import csv_text
 
@@ -25,13 +25,13 @@ def _small_chunks(settings, redis_client) -> None:
 def composing_threads(monkeypatch) -> list[str]:
     """The name of the thread each chunk was composed in."""
     names: list[str] = []
-    compose = direct.compose
+    compose = one_pass.compose
 
     def spy(chunk):
         names.append(threading.current_thread().name)
         return compose(chunk)
 
-    monkeypatch.setattr(direct, "compose", spy)
+    monkeypatch.setattr(one_pass, "compose", spy)
     return names
 
 
@@ -66,10 +66,10 @@ def test_a_chunk_composed_ahead_is_dropped_if_the_cursor_moved(sending):
     campaign = Campaign.objects.get(pk=campaign.id)
 
     with Ahead() as ahead:
-        ahead.start(direct.read(campaign, 0, 4, timezone.now()))
+        ahead.start(one_pass.read(campaign, 0, 4, timezone.now()))
         assert ahead.take(after=4) is None  # another step wrote a chunk meanwhile
         assert ahead.take(after=0) is None  # taken once only
-        ahead.start(direct.read(campaign, 0, 4, timezone.now()))
+        ahead.start(one_pass.read(campaign, 0, 4, timezone.now()))
         rows = ahead.take(after=0)
 
     assert rows.chunk.after == 0 and rows.queued == 4 and len(rows.recipients) == 4
@@ -89,8 +89,8 @@ def test_a_re_run_after_a_rewound_cursor_queues_nobody_twice(sending):
 
 def test_the_thread_composes_in_the_callers_language(sending, monkeypatch):
     seen: list[str | None] = []
-    compose = direct.compose
-    monkeypatch.setattr(direct, "compose", lambda c: (seen.append(translation.get_language()),
+    compose = one_pass.compose
+    monkeypatch.setattr(one_pass, "compose", lambda c: (seen.append(translation.get_language()),
                                                       compose(c))[1])
     campaign = sending(csv_text(10))
 

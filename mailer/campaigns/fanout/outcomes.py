@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from django.db import connection
 
-from mailer.campaigns.composing import Outcome
+from mailer.campaigns.fanout.composing import Outcome
 from mailer.campaigns.models import CampaignRecipient
 
 # Django's bulk_update builds a CASE expression per row and field in Python (about 1 ms per

@@ -10,9 +10,9 @@ from django.db import connection, models
 from django.test.utils import isolate_apps
 from post_office.models import Email
 
-from mailer.campaigns import copy_binary
+from mailer.campaigns.fanout import copy_binary
+from mailer.campaigns.fanout.writing import COLUMNS, copy_rows
 from mailer.campaigns.models import CampaignRecipient
-from mailer.campaigns.writing import COLUMNS, copy_rows
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 
-from mailer.campaigns.headers import message_headers
+from mailer.campaigns.fanout.headers import message_headers
 from mailer.conf import get_suppression_settings
 from mailer.suppression.unsubscribe import ONE_CLICK, SALT, make_token
 

@@ -23,12 +23,12 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from post_office.models import Email
 
-from mailer.campaigns import copy_binary
-from mailer.campaigns.composing import Composer, Pending, composer
-from mailer.campaigns.email_rows import EmailRows
+from mailer.campaigns.fanout import copy_binary
+from mailer.campaigns.fanout.composing import Composer, Pending, composer
+from mailer.campaigns.fanout.copy_rows import EmailRows
+from mailer.campaigns.fanout.writing import COLUMNS as EMAIL_COLUMNS
+from mailer.campaigns.fanout.writing import allocate_ids, copy_rows
 from mailer.campaigns.models import AudienceMember, Campaign, CampaignRecipient
-from mailer.campaigns.writing import COLUMNS as EMAIL_COLUMNS
-from mailer.campaigns.writing import allocate_ids, copy_rows
 
 State = CampaignRecipient.State
 

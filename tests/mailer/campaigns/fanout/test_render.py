@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mailer.campaigns.exceptions import InvalidTemplate
-from mailer.campaigns.rendering import compile_templates, render
+from mailer.campaigns.fanout.render import compile_templates, render
 
 
 def test_text_is_not_escaped_and_html_is():
