@@ -7,6 +7,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from post_office.models import Email
 
+from mailer.campaigns.exceptions import CampaignNotFound
+
 
 class Audience(models.Model):
     """A named list of recipients."""
@@ -43,6 +45,15 @@ class AudienceMember(models.Model):
 
     def __str__(self) -> str:
         return self.address
+
+
+class CampaignQuerySet(models.QuerySet["Campaign"]):
+    def by_name(self, name: str) -> Campaign:
+        """The campaign called ``name`` (what operators type); CampaignNotFound if none."""
+        campaign = self.filter(name=name.strip()).first()
+        if campaign is None:
+            raise CampaignNotFound(f"Unknown campaign {name!r}.")
+        return campaign
 
 
 class Campaign(models.Model):
@@ -93,6 +104,8 @@ class Campaign(models.Model):
         null=True, blank=True, editable=False,
         help_text="The last sync that looked at every unfinished recipient.",
     )
+
+    objects = CampaignQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created"]

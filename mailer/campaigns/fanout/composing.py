@@ -12,9 +12,8 @@ from typing import NamedTuple
 from post_office.settings import get_message_id_enabled, get_message_id_fqdn
 
 from mailer.campaigns.exceptions import InvalidTemplate
-from mailer.campaigns.fanout.headers import unsubscribe_link
+from mailer.campaigns.fanout.headers import HeaderMaker, header_maker, unsubscribe_link
 from mailer.campaigns.fanout.render import Templates, compile_templates, render
-from mailer.campaigns.fanout.tokens import HeaderMaker, header_maker
 from mailer.campaigns.models import Campaign, CampaignRecipient
 from mailer.suppression import filtering
 from mailer.suppression.filtering import Rule

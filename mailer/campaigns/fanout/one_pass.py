@@ -25,9 +25,8 @@ from post_office.models import Email
 
 from mailer.campaigns.fanout import copy_binary
 from mailer.campaigns.fanout.composing import Composer, Pending, composer
-from mailer.campaigns.fanout.copy_rows import EmailRows
-from mailer.campaigns.fanout.writing import COLUMNS as EMAIL_COLUMNS
-from mailer.campaigns.fanout.writing import allocate_ids, copy_rows
+from mailer.campaigns.fanout.copy_rows import COLUMNS as EMAIL_COLUMNS
+from mailer.campaigns.fanout.copy_rows import EmailRows, allocate_ids, copy_rows
 from mailer.campaigns.models import AudienceMember, Campaign, CampaignRecipient
 
 State = CampaignRecipient.State

@@ -10,14 +10,36 @@ from django.utils import timezone
 
 from mailer import wakeup
 from mailer.campaigns.conf import get_campaign_settings
-from mailer.campaigns.fanout import budget, one_pass
+from mailer.campaigns.fanout import one_pass
 from mailer.campaigns.fanout.composing import Pending, compose
+from mailer.campaigns.fanout.copy_rows import write_emails
 from mailer.campaigns.fanout.enrolment import enrol_next
 from mailer.campaigns.fanout.outcomes import save_outcomes
 from mailer.campaigns.fanout.prefetch import Ahead
-from mailer.campaigns.fanout.writing import write_emails
 from mailer.campaigns.models import Campaign, CampaignRecipient
+from mailer.conf import get_settings
+from mailer.exceptions import RateLimiterUnavailable
 from mailer.lanes import BULK
+from mailer.queue import unsent_bulk
+from mailer.ratelimit import get_state
+
+
+def daily_room() -> int | None:
+    """Recipients bulk mail may still queue; None if the quota is unknown or unlimited.
+
+    Bulk gets the 24-hour quota less the transactional share, less what was sent in the last
+    24 hours, less bulk mail already queued (or held by a paused campaign).
+    """
+    try:
+        quota = get_state().quota()
+    except RateLimiterUnavailable:
+        return None
+    if quota is None or quota.max_24_hour_send < 0:
+        return None
+    bulk_limit = quota.max_24_hour_send * (1 - get_settings().transactional_share)
+    used = quota.sent_last_24_hours + unsent_bulk()
+    return max(0, int(bulk_limit - used))
+
 
 State = CampaignRecipient.State
 STEP_FIELDS = ["enrol_cursor", "enrolled", "fanout_at", "not_before"]
@@ -70,7 +92,7 @@ def _step(campaign_id: int, ahead: Ahead, now: datetime, more: bool) -> Step:
 
 
 def _advance(campaign: Campaign, ahead: Ahead, size: int, now: datetime, more: bool) -> Step:
-    room = budget.daily_room()
+    room = daily_room()
     limit = size if room is None else min(size, room)
     if room != 0 and one_pass.applies(campaign, limit, size):
         campaign.not_before = None

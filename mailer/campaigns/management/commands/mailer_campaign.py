@@ -7,9 +7,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from mailer.campaigns import control, lookup
+from mailer.campaigns import control
 from mailer.campaigns.authoring import Draft, create_with_audience
 from mailer.campaigns.exceptions import AudienceImportError, CampaignError
+from mailer.campaigns.models import Campaign
 from mailer.campaigns.progress import Progress, progress
 
 CONTROL = {
@@ -69,7 +70,7 @@ class Command(BaseCommand):
         self.stdout.write(f"{campaign.name}: draft created for {count} recipients.")
 
     def _control(self, action: str, name: str) -> None:
-        campaign_id = lookup.by_name(name).id
+        campaign_id = Campaign.objects.by_name(name).id
         if action == "cancel":
             count = control.cancel(campaign_id)
             self.stdout.write(f"{name}: cancelled ({count} recipients unsent).")
@@ -81,7 +82,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{name}: {campaign.status}.")
 
     def _status(self, name: str, as_json: bool) -> None:
-        report = progress(lookup.by_name(name))
+        report = progress(Campaign.objects.by_name(name))
         if as_json:
             self.stdout.write(json.dumps(report.as_dict(), sort_keys=True))
         else:

@@ -11,7 +11,7 @@ from django.test.utils import isolate_apps
 from post_office.models import Email
 
 from mailer.campaigns.fanout import copy_binary
-from mailer.campaigns.fanout.writing import COLUMNS, copy_rows
+from mailer.campaigns.fanout.copy_rows import COLUMNS, copy_rows
 from mailer.campaigns.models import CampaignRecipient
 
 pytestmark = pytest.mark.django_db

@@ -6,10 +6,8 @@ import pytest
 from django.template import Context, Template
 from post_office.models import PRIORITY, STATUS, Email
 
-from mailer.campaigns.fanout.headers import message_headers
-from mailer.campaigns.fanout.plans import plan_of
-from mailer.campaigns.fanout.render import compile_templates, render
-from mailer.campaigns.fanout.tokens import FastSigner, header_maker
+from mailer.campaigns.fanout.headers import FastSigner, header_maker, message_headers
+from mailer.campaigns.fanout.render import compile_templates, plan_of, render
 from mailer.campaigns.models import CampaignRecipient
 from mailer.suppression.unsubscribe import make_token, read_token
 from tests.mailer.campaigns.conftest import csv_text, run_fanout
