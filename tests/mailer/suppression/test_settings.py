@@ -12,7 +12,7 @@ from mailer.checks import check_suppression_settings, check_unsubscribe_base_url
 from mailer.conf import get_suppression_settings
 from mailer.exceptions import MailerConfigurationError
 
-BASE_DIR = Path(__file__).resolve().parents[2]
+BASE_DIR = Path(__file__).resolve().parents[3]
 
 
 def test_defaults(settings):
