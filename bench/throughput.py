@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -91,8 +92,11 @@ def post_office_run(env: dict[str, str], count: int) -> float:
     return count / elapsed
 
 
-def pipeline_run(env: dict[str, str], count: int) -> float:
-    """Queued → sent recorded, through one worker started with the Procfile's line."""
+def pipeline_run(
+    env: dict[str, str], count: int, queue: Callable[[int], None] = queue_emails
+) -> float:
+    """Queued (by ``queue``) → sent recorded, through one worker started with the Procfile's
+    line."""
     from django.db.models import Max
     from django.utils import timezone
 
@@ -100,7 +104,7 @@ def pipeline_run(env: dict[str, str], count: int) -> float:
     from mailer.models import Delivery
     from project.celery import app
 
-    queue_emails(count)
+    queue(count)
     wakeup.client().flushdb()
     with worker_process(env):
         wait_for(lambda: bool(app.control.ping(timeout=0.5)), 60, poll=0.5)

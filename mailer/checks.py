@@ -4,18 +4,29 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.checks import Error, Warning, register
+from django.utils.module_loading import import_string
 
 from mailer.conf import get_suppression_settings
 from mailer.exceptions import MailerConfigurationError
 
+BACKEND = "mailer.queue.EmailBackend"
+
 
 @register()
 def check_email_backend(app_configs, **kwargs) -> list:
-    """Mail must be queued: EMAIL_BACKEND has to be post_office's backend."""
-    if settings.EMAIL_BACKEND != "post_office.EmailBackend":
+    """Mail must be queued as Django built it: EMAIL_BACKEND has to be Mailroom's backend."""
+    from mailer.queue import EmailBackend
+
+    try:
+        ours = issubclass(import_string(settings.EMAIL_BACKEND), EmailBackend)
+    except ImportError:
+        ours = False
+    if not ours:
         return [Warning(
-            f"EMAIL_BACKEND is {settings.EMAIL_BACKEND!r}: mail will not be queued by Mailroom.",
-            hint="Set EMAIL_BACKEND = 'post_office.EmailBackend'.",
+            f"EMAIL_BACKEND is {settings.EMAIL_BACKEND!r}: mail will not be queued by Mailroom "
+            "as Django built it (post_office's own backend drops HTML-only bodies, alternatives "
+            "and inline parts).",
+            hint=f"Set EMAIL_BACKEND = '{BACKEND}'.",
             id="mailer.W001",
         )]
     return []

@@ -55,3 +55,15 @@ class RateLimiterUnavailable(MailerError):
 
 class AllRecipientsSuppressed(MailerError):
     """Every recipient of a message sent at once (priority "now") is on the suppression list."""
+
+
+class SESLimitExceeded(MailerError, ValueError):
+    """A message SES would refuse whatever the moment: refused at ``send()``, nothing queued."""
+
+
+class MessageTooLarge(SESLimitExceeded):
+    """The raw message is larger than SES's SendRawEmail accepts."""
+
+
+class TooManyRecipients(SESLimitExceeded):
+    """More recipients (to, cc and bcc together) than SES accepts for one message."""

@@ -208,3 +208,24 @@ class SesSyncState(models.Model):
 
     def __str__(self) -> str:
         return f"SES sync, last pull {self.last_pull_at}"
+
+
+class StoredMime(models.Model):
+    """The MIME message Django built for an Email queued through Mailroom's EMAIL_BACKEND.
+
+    post_office's Email keeps one text body, one HTML body, named attachments and a JSON of
+    headers; a Django message can hold more (an HTML-only body, alternatives of any type,
+    inline parts with Content-ID, ``mixed_subtype``, its own encoding). The worker sends these
+    bytes as they are, so what SES receives is what Django built at ``send()``.
+    """
+
+    email = models.OneToOneField(
+        Email, primary_key=True, on_delete=models.CASCADE, related_name="stored_mime"
+    )
+    data = models.BinaryField(help_text="The raw message (CRLF line endings), as sent to SES.")
+
+    class Meta:
+        verbose_name = "stored MIME message"
+
+    def __str__(self) -> str:
+        return f"email {self.email_id}: {len(self.data)} bytes"

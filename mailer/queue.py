@@ -1,28 +1,90 @@
-"""The database is the queue: claim a batch under a lease, record each outcome, sweep.
+"""The database is the queue: put mail in, claim a batch under a lease, record each outcome.
 
-Every function here runs one short transaction; none is ever held across an SES call. A
-claim is guarded by a lease (``lease_token`` + ``lease_expires_at``) so any number of workers
-on any number of machines can drain the same table without sending an email twice.
+``EmailBackend`` (Django's EMAIL_BACKEND) queues each message as Django built it. Every
+function here runs one short transaction; none is ever held across an SES call. A claim is
+guarded by a lease (``lease_token`` + ``lease_expires_at``) so any number of workers on any
+number of machines can drain the same table without sending an email twice.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
 from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
-from post_office.models import STATUS, Email, Log
+from post_office import EmailBackend as PostOfficeBackend
+from post_office.models import PRIORITY, STATUS, Email, Log
+from post_office.settings import get_default_priority
+from post_office.signals import email_queued
+from post_office.utils import parse_priority
 
+from mailer.exceptions import MailerError
 from mailer.feedback_links import link_recorded_quietly
 from mailer.lanes import BULK, Lane, lane_filter
-from mailer.models import Delivery
+from mailer.models import Delivery, StoredMime
+from mailer.queued_mail import QueuedMessage, Row
 
 PENDING = (STATUS.queued, STATUS.requeued)
 FAIL_CHUNK = 2000
 State = Delivery.State
+
+
+class EmailBackend(PostOfficeBackend):
+    """Django's EMAIL_BACKEND: each message is queued as Django built it, and counted.
+
+    post_office's backend keeps only a text body, one ``text/html`` alternative and named
+    attachments, renders bodies as templates, and returns 0 for queued mail. This one stores
+    the MIME of ``message.message()`` beside the Email (``mailer.models.StoredMime``), refuses
+    at ``send()`` what SES would refuse, and returns the number of messages accepted: queued,
+    or sent when post_office's ``DEFAULT_PRIORITY`` is "now" (through the same stored MIME).
+    """
+
+    def send_messages(self, email_messages: Iterable[EmailMessage]) -> int:
+        priority = parse_priority(get_default_priority())
+        rows = []
+        for message in email_messages:
+            if not message.recipients():
+                continue
+            try:
+                rows.append(Row.of(message, priority))
+            except (MailerError, ValidationError):
+                if not self.fail_silently:
+                    raise
+        emails = enqueue(rows)
+        if priority == PRIORITY.now:
+            return sum(_dispatch(row) for row in rows)
+        if emails:
+            email_queued.send(sender=Email, emails=emails)
+        return len(emails)
+
+
+def enqueue(rows: list[Row]) -> list[Email]:
+    """Save the Emails, their MIME and their attachment copies, all in one transaction."""
+    if not rows:
+        return []
+    with transaction.atomic():
+        emails = Email.objects.bulk_create([r.email for r in rows], batch_size=INSERT_BATCH)
+        StoredMime.objects.bulk_create(
+            (StoredMime(email=r.email, data=r.mime) for r in rows), batch_size=INSERT_BATCH
+        )
+        for row in rows:
+            row.save_attachments()
+    return emails
+
+
+INSERT_BATCH = 500
+
+
+def _dispatch(row: Row) -> bool:
+    """Send a priority "now" Email at once, as post_office does, from its stored MIME."""
+    row.email._cached_email_message = QueuedMessage(row.email, row.mime)
+    return row.email.dispatch() == STATUS.sent
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,9 @@ from mailer.exceptions import (
     SESTransientError,
 )
 from mailer.lanes import Lane, lane_of
+from mailer.models import StoredMime
 from mailer.queue import Claim
+from mailer.queued_mail import QueuedMessage
 from mailer.ratelimit import get_limiter
 from mailer.suppression import filtering
 from mailer.suppression.filtering import Decision
@@ -99,18 +101,27 @@ def _send_wave(
     if not_held := [e.id for e in ready if e.id not in held]:
         queue.release(not_held, claim.token)  # paused, cancelled, or the lease ran out
         result.add("released", len(not_held))
+    going = [e for e in ready if e.id in held]
+    mimes = _stored_mimes(going)
     attempts = list(
-        _pool().map(
-            lambda e: _attempt(e, decisions[e.id], claim), [e for e in ready if e.id in held]
-        )
+        _pool().map(lambda e: _attempt(e, decisions[e.id], claim, mimes.get(e.id)), going)
     )
     _record(attempts, claim, result)
 
 
-def _attempt(email: Email, decision: Decision, claim: Claim) -> Attempt:
+def _stored_mimes(emails: list[Email]) -> dict[int, bytes]:
+    """The MIME stored at queue time for those of a wave's emails that have one (one query
+    per wave, so a batch of large messages is never all in memory at once)."""
+    if not emails:
+        return {}
+    rows = StoredMime.objects.filter(email_id__in=[e.id for e in emails])
+    return {email_id: bytes(data) for email_id, data in rows.values_list("email_id", "data")}
+
+
+def _attempt(email: Email, decision: Decision, claim: Claim, mime: bytes | None) -> Attempt:
     """Build, wait for the shared rate, send. Any error is captured for the recorder."""
     try:
-        message = _build_message(email, decision)
+        message = _build_message(email, decision, mime)
         if not _take_rate(len(message.recipients()), lane_of(email.priority), claim):
             return Attempt(email, decision, "released")
         sent = aws.send(message)
@@ -170,8 +181,10 @@ def _take_rate(weight: int, lane: Lane, claim: Claim) -> bool:
         return False
 
 
-def _build_message(email: Email, decision: Decision):
-    message = email.prepare_email_message()
+def _build_message(email: Email, decision: Decision, mime: bytes | None):
+    """The message as queued: Django's stored MIME, or post_office's rendering of the row
+    (mail queued through post_office's API: templates, campaigns)."""
+    message = QueuedMessage(email, mime) if mime is not None else email.prepare_email_message()
     message.to, message.cc, message.bcc = decision.to, decision.cc, decision.bcc
     return message
 

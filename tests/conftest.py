@@ -28,7 +28,7 @@ REDIS_HINT = (
 @pytest.fixture(autouse=True)
 def _queue_mail(settings) -> None:
     """pytest-django swaps in the locmem backend; Mailroom's tests need the real queue."""
-    settings.EMAIL_BACKEND = "post_office.EmailBackend"
+    settings.EMAIL_BACKEND = "mailer.queue.EmailBackend"
 
 
 @pytest.fixture
@@ -81,46 +81,10 @@ def start_worker(
     def start(
         *, concurrency: int = 2, beat: bool = False, env: dict | None = None
     ) -> subprocess.Popen:
-        full_env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "project.settings.test",
-            "DATABASE_URL": database_url(),
-            "REDIS_URL": settings.REDIS_URL,
-            "AWS_SES_ENDPOINT_URL": ses_sandbox.url,
-            "MAILROOM_MAX_SEND_RATE": "1000",
-            **(env or {}),
-        }
-        cmd = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "project",
-            "worker",
-            "-Q",
-            WORKER_QUEUES,
-            "--concurrency",
-            str(concurrency),
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-l",
-            "warning",
-            "-n",
-            f"test{len(procs)}@%h",
-        ]
-        if beat:
-            cmd += ["-B", "-s", str(tmp_path / f"beat{len(procs)}")]
-        log = open(tmp_path / f"worker{len(procs)}.log", "wb")  # noqa: SIM115 (closed at teardown)
-        proc = subprocess.Popen(
-            cmd,
-            env=full_env,
-            cwd=BASE_DIR,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+        base = {"REDIS_URL": settings.REDIS_URL, "AWS_SES_ENDPOINT_URL": ses_sandbox.url}
+        proc = spawn_worker(
+            {**base, **(env or {})}, tmp_path, len(procs), concurrency=concurrency, beat=beat
         )
-        proc.log = log  # type: ignore[attr-defined]
         procs.append(proc)
         return proc
 
@@ -128,6 +92,51 @@ def start_worker(
     for proc in procs:
         kill(proc)
         proc.log.close()  # type: ignore[attr-defined]
+
+
+def spawn_worker(
+    env: dict, log_dir: Path, index: int, *, concurrency: int = 2, beat: bool = False
+) -> subprocess.Popen:
+    """One ``celery -A project worker`` process group on the test database (log in log_dir)."""
+    full_env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "project.settings.test",
+        "DATABASE_URL": database_url(),
+        "MAILROOM_MAX_SEND_RATE": "1000",
+        **env,
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "project",
+        "worker",
+        "-Q",
+        WORKER_QUEUES,
+        "--concurrency",
+        str(concurrency),
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        "-l",
+        "warning",
+        "-n",
+        f"test{index}@%h",
+    ]
+    if beat:
+        cmd += ["-B", "-s", str(log_dir / f"beat{index}")]
+    log = open(log_dir / f"worker{index}.log", "wb")  # noqa: SIM115 (closed at teardown)
+    proc = subprocess.Popen(
+        cmd,
+        env=full_env,
+        cwd=BASE_DIR,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    proc.log = log  # type: ignore[attr-defined]
+    return proc
 
 
 def kill(proc: subprocess.Popen) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.mail import EmailMessage
+from django.core.mail.message import sanitize_address
 from django_ses import get_message_bytes
 from django_ses.conf import settings as backend_settings
 
@@ -27,8 +29,8 @@ def send(message: EmailMessage) -> SendResult:
     """
     backend = sending_backend()
     params = {
-        "Source": message.from_email,
-        "Destinations": message.recipients(),
+        "Source": _ascii(message.from_email, message),
+        "Destinations": [_ascii(address, message) for address in message.recipients()],
         "RawMessage": {"Data": get_message_bytes(message)},
     }
     if backend_settings.AWS_SES_CONFIGURATION_SET:
@@ -36,3 +38,12 @@ def send(message: EmailMessage) -> SendResult:
     with classified():
         answer = backend.connection.send_raw_email(**params)
     return SendResult(message_id=answer["MessageId"])
+
+
+def _ascii(address: str, message: EmailMessage) -> str:
+    """``address`` as SES takes it: 7-bit, an IDN domain in Punycode, a non-ASCII display name
+    as an encoded-word (SES does not support SMTPUTF8); what Django's SMTP backend does."""
+    address = str(address)
+    if address.isascii():
+        return address
+    return sanitize_address(address, message.encoding or settings.DEFAULT_CHARSET)

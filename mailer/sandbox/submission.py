@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 
 from . import mime
 from .errors import SandboxError
+
+# SES's fixed limits: recipients per message, and raw message size per API (v1 SendRawEmail
+# 10 MB; v2 SendEmail 40 MB, its default since 2022).
+MAX_RECIPIENTS = 50
+MAX_RAW_BYTES = {"v1": 10 * 1024 * 1024, "v2": 40 * 1024 * 1024}
 
 
 @dataclass
@@ -55,6 +61,7 @@ def from_raw(
     region: str,
 ) -> Submission:
     """A raw send; recipients, sender and configuration set default to the message headers."""
+    _check_size(api, raw)
     summary = mime.summarize(raw)
     recipients = unique(destinations or summary.recipients)
     sender = source or summary.sender
@@ -92,3 +99,25 @@ def _require(source: str | None, recipients: list[str]) -> None:
         raise SandboxError("InvalidParameterValue", detail="Missing source (Source / From).")
     if not recipients:
         raise SandboxError("InvalidParameterValue", detail="Recipient address not specified.")
+    if len(recipients) > MAX_RECIPIENTS:
+        raise SandboxError(
+            "InvalidParameterValue", detail=f"Recipient count exceeds {MAX_RECIPIENTS}."
+        )
+    for address in (source, *recipients):
+        _check_address(address)
+
+
+def _check_address(address: str) -> None:
+    """SES takes 7-bit addresses with a domain: an IDN domain in Punycode, a display name
+    with other characters as a MIME encoded-word (SMTPUTF8 is not supported)."""
+    if not address.isascii():
+        detail = f"Illegal address (not 7-bit ASCII; use Punycode / encoded-words): {address}"
+        raise SandboxError("InvalidParameterValue", detail=detail)
+    if "@" not in parseaddr(address)[1]:
+        raise SandboxError("InvalidParameterValue", detail="Missing final '@domain'")
+
+
+def _check_size(api: str, raw: bytes) -> None:
+    limit = MAX_RAW_BYTES[api.partition("-")[0]]
+    if len(raw) > limit:
+        raise SandboxError("MessageTooLong", limit=str(limit), length=str(len(raw)))

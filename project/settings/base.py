@@ -130,7 +130,8 @@ CACHES = {
 }
 
 # --- Email: every message is queued by post_office; Mailroom's workers send it -------------------
-EMAIL_BACKEND = "post_office.EmailBackend"
+# Queues every message as Django built it (mailer.queue; post_office stores the Email row).
+EMAIL_BACKEND = "mailer.queue.EmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Mailroom <mailroom@example.com>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 POST_OFFICE = {

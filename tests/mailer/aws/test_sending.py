@@ -83,3 +83,11 @@ def test_an_unreachable_endpoint_is_transient(settings):
             aws.send(message())
     finally:
         aws.reset_client()
+
+
+def test_non_ascii_addresses_reach_ses_in_punycode_and_encoded_words(ses_sandbox):
+    aws.send(message(from_email="Shop Ümlaut <app@bücher.example>", to=["ann@bücher.example"]))
+
+    [received] = ses_sandbox.messages()
+    assert received["destinations"] == ["ann@xn--bcher-kva.example"]
+    assert received["source"] == "=?utf-8?q?Shop_=C3=9Cmlaut?= <app@xn--bcher-kva.example>"

@@ -138,3 +138,36 @@ def test_sliding_sum_tracks_the_peak():
     window.add(1.5, 1)  # (0.5, 1.5]: 4 + 1
     assert (window.total, window.peak) == (5, 7)
     assert window.current(5.0) == 0
+
+
+def error_of(call) -> tuple[str, str]:
+    with pytest.raises(ClientError) as caught:
+        call()
+    return caught.value.response["Error"]["Code"], caught.value.response["Error"]["Message"]
+
+
+def test_what_ses_refuses_whatever_the_moment(make_sandbox):
+    """50 recipients at most, 7-bit addresses with a domain, 10 MB raw through v1."""
+    box = make_sandbox()
+    ses = client("ses", box)
+    fifty = [f"r{i}@example.com" for i in range(50)]
+    assert send(ses, *fifty) == "ok"
+
+    def raw(data: bytes, *to: str):
+        return lambda: ses.send_raw_email(RawMessage={"Data": data}, Destinations=list(to))
+
+    assert error_of(raw(raw_message(), *fifty, "one-more@example.com")) == (
+        "InvalidParameterValue",
+        "Recipient count exceeds 50.",
+    )
+    assert error_of(raw(raw_message(), "django")) == (
+        "InvalidParameterValue",
+        "Missing final '@domain'",
+    )
+    code, text = error_of(raw(raw_message(), "ann@bücher.example"))
+    assert code == "InvalidParameterValue" and "Punycode" in text
+    assert send(ses, "ann@xn--bcher-kva.example") == "ok"
+    big = raw_message() + b"x" * (10 * 1024 * 1024)
+    code, text = error_of(raw(big, "a@example.com"))
+    assert code == "MessageRejected" and "more than 10485760 bytes long" in text
+    assert len(box.messages()) == 2
