@@ -64,7 +64,7 @@ def main() -> None:
     from mailer.aws.clients import reset_client
     from mailer.models import Unsubscribe
     from mailer.sandbox import SESSandbox
-    from mailer.ses_sync import pull, push
+    from mailer.suppression.ses_sync import pull, push
 
     with SESSandbox() as box:
         settings.AWS_SES_ENDPOINT_URL = settings.AWS_SES_REGION_ENDPOINT_URL = box.url

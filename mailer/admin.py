@@ -20,11 +20,11 @@ from post_office.models import Email
 from mailer import permissions, resend
 from mailer.exceptions import InvalidAddress
 from mailer.models import Delivery, SoftBounce, Unsubscribe, UnsubscribeRemoval
-from mailer.ses_sync import admin_parts as ses_admin
 from mailer.suppression import admin_import, csv_io, store
 from mailer.suppression.addresses import address_or_none, domain_of
 from mailer.suppression.feedback_receiver import SOURCE_PREFIX
 from mailer.suppression.forms import ManualUnsubscribeForm, RemovalForm
+from mailer.suppression.ses_sync import admin_parts as ses_admin
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -16,7 +16,7 @@ from mailer.conf import get_settings
 from mailer.exceptions import MailerError
 from mailer.lanes import BULK, LANES, Lane, lane_filter
 from mailer.reputation import guard
-from mailer.ses_sync import removal, run
+from mailer.suppression.ses_sync import removal, run
 
 logger = logging.getLogger(__name__)
 

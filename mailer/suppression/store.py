@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from mailer.models import SoftBounce, Unsubscribe, UnsubscribeRemoval
-from mailer.ses_sync import removal as ses_removal
+from mailer.suppression.ses_sync import removal as ses_removal
 
 Reason = Unsubscribe.Reason
 Scope = Unsubscribe.Scope

@@ -12,7 +12,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from mailer.conf import get_suppression_settings
 from mailer.exceptions import SESError
-from mailer.ses_sync import pull, push, removal
+from mailer.suppression.ses_sync import pull, push, removal
 
 
 class Command(BaseCommand):

@@ -8,8 +8,8 @@ import json
 from django.core.management.base import BaseCommand
 
 from mailer.reputation import status as reputation_status
-from mailer.ses_sync import status as ses_sync_status
 from mailer.status import queue_counts
+from mailer.suppression.ses_sync import status as ses_sync_status
 
 
 class Command(BaseCommand):

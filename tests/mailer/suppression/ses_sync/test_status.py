@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from mailer.exceptions import SESTransientError
 from mailer.models import Unsubscribe
-from mailer.ses_sync import pull, removal
+from mailer.suppression.ses_sync import pull, removal
 
 pytestmark = pytest.mark.django_db
 

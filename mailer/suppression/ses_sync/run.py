@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from mailer.conf import get_suppression_settings
 from mailer.exceptions import SESError
-from mailer.ses_sync import pull, push, removal, state
+from mailer.suppression.ses_sync import pull, push, removal, state
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mailer.models import SesListed, SesRemoval, Unsubscribe
-from mailer.ses_sync import state
+from mailer.suppression.ses_sync import state
 
 logger = logging.getLogger(__name__)
 NOT_KNOWN = "not known (never synced)"

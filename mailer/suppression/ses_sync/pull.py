@@ -21,9 +21,9 @@ from mailer.aws import account_suppressions
 from mailer.aws.account_suppressions import Listed
 from mailer.exceptions import SESError
 from mailer.models import SesListed, SesRemoval, Unsubscribe, UnsubscribeRemoval
-from mailer.ses_sync import state
-from mailer.ses_sync.retry import Tally, patiently
 from mailer.suppression.addresses import address_or_none
+from mailer.suppression.ses_sync import state
+from mailer.suppression.ses_sync.retry import Tally, patiently
 from mailer.suppression.store import Entry, suppress_many
 
 OVERLAP = timedelta(minutes=5)

@@ -8,8 +8,8 @@ from django.db.models import Count, Q
 
 from mailer.conf import get_suppression_settings
 from mailer.models import SesListed, SesRemoval, Unsubscribe
-from mailer.ses_sync import state
-from mailer.ses_sync.pull import SOURCE
+from mailer.suppression.ses_sync import state
+from mailer.suppression.ses_sync.pull import SOURCE
 
 
 def summary() -> dict:

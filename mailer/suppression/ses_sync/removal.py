@@ -18,8 +18,8 @@ from django.utils import timezone
 from mailer.aws import account_suppressions
 from mailer.exceptions import SESError
 from mailer.models import SesListed, SesRemoval
-from mailer.ses_sync import state
-from mailer.ses_sync.retry import Tally, patiently
+from mailer.suppression.ses_sync import state
+from mailer.suppression.ses_sync.retry import Tally, patiently
 
 FIRST_RETRY = timedelta(minutes=1)
 LAST_RETRY = timedelta(hours=1)

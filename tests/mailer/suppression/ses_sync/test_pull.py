@@ -9,9 +9,9 @@ import pytest
 
 from mailer.exceptions import SESPermanentError, SESTransientError
 from mailer.models import SesListed, SesRemoval, SesSyncState, Unsubscribe
-from mailer.ses_sync import pull
+from mailer.suppression.ses_sync import pull
 from mailer.suppression.store import remove
-from tests.mailer.ses_sync.conftest import at
+from tests.mailer.suppression.ses_sync.conftest import at
 
 pytestmark = pytest.mark.django_db
 Reason, Scope = Unsubscribe.Reason, Unsubscribe.Scope

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from mailer.exceptions import SESTransientError
 from mailer.models import SesListed, SesSyncState, Unsubscribe
-from mailer.ses_sync import push, run
+from mailer.suppression.ses_sync import push, run
 
 pytestmark = pytest.mark.django_db
 Reason, Scope = Unsubscribe.Reason, Unsubscribe.Scope

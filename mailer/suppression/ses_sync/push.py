@@ -17,8 +17,8 @@ from mailer.aws import account_suppressions
 from mailer.aws.account_suppressions import BOUNCE, COMPLAINT
 from mailer.exceptions import SESError, SESTransientError
 from mailer.models import SesListed, SesRemoval, Unsubscribe
-from mailer.ses_sync import state
-from mailer.ses_sync.retry import Tally, patiently
+from mailer.suppression.ses_sync import state
+from mailer.suppression.ses_sync.retry import Tally, patiently
 
 Reason = Unsubscribe.Reason
 PUSHED_REASONS = (Reason.HARD_BOUNCE, Reason.COMPLAINT, Reason.MANUAL, Reason.IMPORTED)

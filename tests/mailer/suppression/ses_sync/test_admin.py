@@ -10,7 +10,7 @@ from django.contrib.auth.models import Permission, User
 from django.utils import timezone
 
 from mailer.models import SesRemoval, SesSyncState, Unsubscribe
-from mailer.ses_sync import pull, removal
+from mailer.suppression.ses_sync import pull, removal
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/mailer/unsubscribe/"

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from mailer.ses_sync import retry
+from mailer.suppression.ses_sync import retry
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 
 from mailer.models import Unsubscribe
 from tests.conftest import BASE_DIR, database_url
-from tests.mailer.ses_sync.conftest import at
+from tests.mailer.suppression.ses_sync.conftest import at
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +57,7 @@ def test_ses_down_is_a_clear_error(box):
 
 
 def test_failed_removals_are_listed_and_fail_the_command(box):
-    from mailer.ses_sync import removal
+    from mailer.suppression.ses_sync import removal
 
     box.suppression.put("a@example.com", "BOUNCE")
     removal.request(["a@example.com"], "admin")

@@ -10,7 +10,7 @@ from django.core.mail import send_mail
 from django.utils import timezone
 
 from mailer.models import SesListed, SesRemoval, SesSyncState, Unsubscribe
-from mailer.ses_sync import pull, removal
+from mailer.suppression.ses_sync import pull, removal
 from tests.conftest import wait_until
 
 CHANGELIST = "/admin/mailer/unsubscribe/"
