@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from .errors import Fault, SandboxError, lookup
 from .simulator import bare
@@ -42,7 +43,7 @@ class Listed:
     message_id: str = ""
     feedback_id: str = ""
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         """A SuppressedDestinationSummary."""
         return {
             "EmailAddress": self.email_address,
@@ -50,7 +51,7 @@ class Listed:
             "LastUpdateTime": self.last_update_time,
         }
 
-    def detail(self) -> dict:
+    def detail(self) -> dict[str, Any]:
         """A SuppressedDestination (with its Attributes when known)."""
         attributes = {"MessageId": self.message_id, "FeedbackId": self.feedback_id}
         found = {key: value for key, value in attributes.items() if value}
@@ -190,7 +191,7 @@ class AccountSuppressionList:
             self._entries.clear()
             self._reasons = REASONS
 
-    def describe(self) -> dict:
+    def describe(self) -> dict[str, Any]:
         """The whole list and setting, for the inspection endpoint."""
         with self._lock:
             entries = [asdict(entry) for entry in sorted(self._entries.values(), key=_order)]

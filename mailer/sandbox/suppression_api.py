@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import parse_qs, unquote
 
 from .errors import SandboxError
@@ -20,7 +21,8 @@ from .wire import Request
 ADDRESSES = "/v2/email/suppression/addresses"
 ACCOUNT_SETTING = "/v2/email/account/suppression"
 
-Answer = Callable[[AccountSuppressionList, Request, dict], dict]
+Json = dict[str, Any]
+Answer = Callable[[AccountSuppressionList, Request, Json], Json]
 
 
 def route(request: Request) -> tuple[str, str] | None:
@@ -38,7 +40,7 @@ def route(request: Request) -> tuple[str, str] | None:
     return None
 
 
-def answer(state: SandboxState, request: Request, payload: dict) -> dict | None:
+def answer(state: SandboxState, request: Request, payload: Json) -> Json | None:
     """The JSON answer of a suppression request (None if the request is not one)."""
     found = route(request)
     if found is None:
@@ -49,7 +51,7 @@ def answer(state: SandboxState, request: Request, payload: dict) -> dict | None:
     return _OPERATIONS[operation](listed, request, payload | {"address": address})
 
 
-def _list(listed: AccountSuppressionList, request: Request, payload: dict) -> dict:
+def _list(listed: AccountSuppressionList, request: Request, payload: Json) -> Json:
     query = parse_qs(request.query)
     page = listed.page(
         reasons=query.get("Reason", []),
@@ -58,27 +60,27 @@ def _list(listed: AccountSuppressionList, request: Request, payload: dict) -> di
         size=_size(query),
         token=query.get("NextToken", [None])[0],
     )
-    result: dict = {"SuppressedDestinationSummaries": [item.summary() for item in page.items]}
+    result: Json = {"SuppressedDestinationSummaries": [item.summary() for item in page.items]}
     if page.next_token:
         result["NextToken"] = page.next_token
     return result
 
 
-def _get(listed: AccountSuppressionList, request: Request, payload: dict) -> dict:
+def _get(listed: AccountSuppressionList, request: Request, payload: Json) -> Json:
     return {"SuppressedDestination": listed.get(payload["address"]).detail()}
 
 
-def _put(listed: AccountSuppressionList, request: Request, payload: dict) -> dict:
+def _put(listed: AccountSuppressionList, request: Request, payload: Json) -> Json:
     listed.put(str(payload.get("EmailAddress") or ""), str(payload.get("Reason") or ""))
     return {}
 
 
-def _delete(listed: AccountSuppressionList, request: Request, payload: dict) -> dict:
+def _delete(listed: AccountSuppressionList, request: Request, payload: Json) -> Json:
     listed.delete(payload["address"])
     return {}
 
 
-def _set_reasons(listed: AccountSuppressionList, request: Request, payload: dict) -> dict:
+def _set_reasons(listed: AccountSuppressionList, request: Request, payload: Json) -> Json:
     reasons = payload.get("SuppressedReasons") or []
     if not isinstance(reasons, list):
         raise SandboxError("InvalidParameterValue", detail="SuppressedReasons must be a list.")

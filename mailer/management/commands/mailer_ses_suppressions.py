@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from argparse import ArgumentTypeError
 from datetime import UTC, date, datetime, time
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
@@ -13,6 +14,9 @@ from django.utils.dateparse import parse_date, parse_datetime
 from mailer.conf import get_suppression_settings
 from mailer.exceptions import SESError
 from mailer.suppression.ses_sync import pull, push, removal
+from mailer.suppression.ses_sync.pull import PullResult
+from mailer.suppression.ses_sync.push import PushResult
+from mailer.suppression.ses_sync.removal import RemovalResult
 
 
 class Command(BaseCommand):
@@ -30,7 +34,7 @@ class Command(BaseCommand):
         actions.add_parser("push", help="Add Mailroom's own suppressions to SES's list.")
         actions.add_parser("remove", help="Retry the removals at SES still pending.")
 
-    def handle(self, *args, action: str, **options) -> None:
+    def handle(self, *args: str, action: str, **options: Any) -> None:
         try:
             result = self._run(action, options)
         except SESError as exc:
@@ -42,7 +46,7 @@ class Command(BaseCommand):
         if failed:
             raise CommandError(f"{len(failed)} addresses failed (kept, retried later).")
 
-    def _run(self, action: str, options: dict):
+    def _run(self, action: str, options: dict[str, Any]) -> PullResult | PushResult | RemovalResult:
         if action == "pull":
             return pull.pull(options["since"], full=options["full"])
         if action == "push":

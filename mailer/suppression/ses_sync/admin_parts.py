@@ -4,6 +4,7 @@ the removals at SES still pending (with their errors), and a POST to retry them 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -20,7 +21,7 @@ logger = logging.getLogger(__name__)
 NOT_KNOWN = "not known (never synced)"
 
 
-def with_ses_reason(queryset: QuerySet) -> QuerySet:
+def with_ses_reason(queryset: QuerySet[Unsubscribe]) -> QuerySet[Unsubscribe]:
     """Annotate each suppression with SES's reason if SES's list had it at the last sync, and
     whether SES's list was ever read."""
     listed = SesListed.objects.filter(address=OuterRef("address")).values("reason")[:1]
@@ -30,12 +31,13 @@ def with_ses_reason(queryset: QuerySet) -> QuerySet:
 
 def at_ses(row: Unsubscribe) -> str:
     """The "on SES's list" cell: SES's reason, "no", or that Mailroom never looked."""
-    if getattr(row, "ses_reason", None):
-        return f"yes ({row.ses_reason})"
+    reason = getattr(row, "ses_reason", None)
+    if reason:
+        return f"yes ({reason})"
     return "no" if getattr(row, "ses_synced", False) else NOT_KNOWN
 
 
-def changelist_context() -> dict:
+def changelist_context() -> dict[str, Any]:
     """The sync's state and the pending removals, for the list page."""
     sync = state.load()
     return {

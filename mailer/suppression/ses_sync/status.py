@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Count, Q
 
@@ -12,7 +13,7 @@ from mailer.suppression.ses_sync import state
 from mailer.suppression.ses_sync.pull import SOURCE
 
 
-def summary() -> dict:
+def summary() -> dict[str, Any]:
     """One JSON-ready object (``mailer_status --json`` key ``ses_suppression``)."""
     sync = state.load()
     removals = SesRemoval.objects.aggregate(
@@ -33,7 +34,7 @@ def summary() -> dict:
     }
 
 
-def lines(facts: dict) -> list[str]:
+def lines(facts: dict[str, Any]) -> list[str]:
     """The same facts as text lines."""
     push = "on" if facts["push_enabled"] else "off"
     return [
