@@ -54,7 +54,8 @@ def _add_fault(state: SandboxState, body: bytes) -> Response:
     try:
         spec = json.loads(body or b"{}")
         if spec.get("operation"):  # a suppression API call, not a send
-            state.suppression.add_fault(spec["code"], int(spec.get("count", 1)), spec["operation"])
+            count, after = int(spec.get("count", 1)), int(spec.get("after", 0))
+            state.suppression.add_fault(spec["code"], count, spec["operation"], after)
         else:
             state.add_fault(spec["code"], int(spec.get("count", 1)), spec.get("match"))
     except (ValueError, KeyError, TypeError, AttributeError) as exc:

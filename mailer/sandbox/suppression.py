@@ -68,11 +68,13 @@ class Page:
 
 @dataclass
 class ApiFault:
-    """A queued error answer for the next `remaining` suppression calls (of `operation`)."""
+    """A queued error answer for `remaining` suppression calls (of `operation`), once `skip`
+    more calls have been answered normally."""
 
     fault: Fault
     remaining: int
     operation: str | None
+    skip: int = 0
 
 
 class AccountSuppressionList:
@@ -160,23 +162,30 @@ class AccountSuppressionList:
                 if (entry := self._entries.get(address)) and entry.reason in self._reasons
             )
 
-    def add_fault(self, code: str, count: int = 1, operation: str | None = None) -> None:
-        """Answer the next `count` suppression calls (of `operation`, else any) with `code`."""
+    def add_fault(
+        self, code: str, count: int = 1, operation: str | None = None, after: int = 0
+    ) -> None:
+        """Answer `count` suppression calls (of `operation`, else any) with `code`, after
+        `after` more of them succeed (e.g. a throttle on the second page of a listing)."""
         if count < 1:
             raise ValueError("count must be at least 1")
         with self._lock:
-            self._faults.append(ApiFault(lookup(code), count, operation))
+            self._faults.append(ApiFault(lookup(code), count, operation, after))
 
     def enter(self, operation: str) -> None:
         """Count a call of `operation`; raise a queued fault that applies to it."""
         with self._lock:
             self.calls[operation] = self.calls.get(operation, 0) + 1
             for pending in self._faults:
-                if pending.operation in (None, operation):
-                    pending.remaining -= 1
-                    if pending.remaining <= 0:
-                        self._faults.remove(pending)
-                    raise SandboxError(pending.fault)
+                if pending.operation not in (None, operation):
+                    continue
+                if pending.skip:  # the first fault that applies decides this call
+                    pending.skip -= 1
+                    return
+                pending.remaining -= 1
+                if pending.remaining <= 0:
+                    self._faults.remove(pending)
+                raise SandboxError(pending.fault)
 
     def forget_faults(self) -> None:
         """Drop the queued faults and the call counts (the list and the setting stay)."""

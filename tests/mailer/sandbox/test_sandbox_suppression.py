@@ -107,6 +107,16 @@ def test_queued_faults_answer_suppression_calls(box, sesv2):
     assert box.suppression.calls["ListSuppressedDestinations"] == 3
 
 
+def test_a_fault_can_wait_for_some_calls_to_succeed_first(box, sesv2):
+    box.suppression.add_fault("Throttling", 1, "ListSuppressedDestinations", after=2)
+    sesv2.list_suppressed_destinations()
+    sesv2.list_suppressed_destinations()
+    with pytest.raises(ClientError) as throttled:
+        sesv2.list_suppressed_destinations()
+    assert error_code(throttled) == ("TooManyRequestsException", 429)
+    sesv2.list_suppressed_destinations()
+
+
 def test_faults_and_the_list_are_visible_over_http(box, sesv2):
     put(sesv2, "a@example.com")
     fault = {"code": "ServiceUnavailable", "operation": "DeleteSuppressedDestination"}

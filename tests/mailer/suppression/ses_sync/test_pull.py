@@ -116,6 +116,16 @@ def test_a_full_sync_forgets_what_ses_no_longer_lists(box):
     assert set(rows()) == {"a@example.com", "b@example.com"}  # Mailroom's list keeps both
 
 
+def test_a_throttle_mid_listing_retries_the_same_page(box):
+    for n in range(2500):
+        box.suppression.put(f"user{n}@example.com", "BOUNCE", when=1_700_000_000 + n)
+    box.suppression.add_fault("Throttling", 2, "ListSuppressedDestinations", after=1)
+    result = pull.pull()
+    assert (result.listed, result.created, result.throttles) == (2500, 2500, 2)
+    assert box.suppression.calls["ListSuppressedDestinations"] == 5  # 3 pages, 2 throttled
+    assert SesListed.objects.count() == 2500
+
+
 def test_throttles_are_waited_out(box):
     box.suppression.put("a@example.com", "BOUNCE")
     box.suppression.add_fault("Throttling", count=3, operation="ListSuppressedDestinations")
