@@ -102,7 +102,7 @@ def wait_for_workers(count: int) -> None:
 
 def start_sending(mode: str, rate: float, ids: list[int], workers: int) -> None:
     """Mailroom: wake drains (they chain). Celery: one task per email, rate_limit per worker."""
-    from mailer import wakeup
+    from mailer.sending import wakeup
     from project.celery import app
 
     if mode == "mailroom":
@@ -142,7 +142,8 @@ def measure(url: str, env: dict[str, str], mode: str, workers: int, rate: float,
     """Queue the mail, start K workers, send everything, read the sandbox's figures."""
     from post_office.models import STATUS, Email
 
-    from mailer import quota, wakeup
+    from mailer.pacing import quota
+    from mailer.sending import wakeup
 
     wakeup.client().flushdb()
     sandbox_reset(url)

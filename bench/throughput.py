@@ -100,8 +100,8 @@ def pipeline_run(
     from django.db.models import Max
     from django.utils import timezone
 
-    from mailer import wakeup
     from mailer.models import Delivery
+    from mailer.sending import wakeup
     from project.celery import app
 
     queue(count)

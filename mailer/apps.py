@@ -9,5 +9,6 @@ class MailerConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from mailer import checks, receivers  # noqa: F401  (registers them)
+        from mailer import checks  # noqa: F401  (registers them)
+        from mailer.sending import receivers  # noqa: F401
         from mailer.suppression import feedback_receiver  # noqa: F401

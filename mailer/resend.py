@@ -18,9 +18,9 @@ from django.db.models import Q
 from django.utils import timezone
 from post_office.models import STATUS, Email, Log
 
-from mailer import wakeup
 from mailer.lanes import lane_of
 from mailer.models import Delivery
+from mailer.sending import wakeup
 
 FINISHED = (STATUS.sent, STATUS.failed)
 # Campaign mail whose campaign was stopped is not an operator's to send one by one.

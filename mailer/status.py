@@ -9,10 +9,11 @@ from django.utils import timezone
 from post_office.models import STATUS, Email
 
 from bouncy import processing
-from mailer import feedback_links, quota
+from mailer import feedback_links
 from mailer.exceptions import RateLimiterUnavailable
 from mailer.lanes import BULK, TRANSACTIONAL, lane_filter
 from mailer.models import Delivery
+from mailer.pacing import quota
 from mailer.queue import HELD, PENDING
 
 

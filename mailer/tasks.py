@@ -11,11 +11,13 @@ from celery import shared_task
 from celery.signals import worker_process_init, worker_ready
 
 from bouncy import processing
-from mailer import aws, feedback_links, queue, quota, sending, wakeup
+from mailer import aws, feedback_links, queue
 from mailer.conf import get_settings
 from mailer.exceptions import MailerError
 from mailer.lanes import BULK, LANES, Lane, lane_filter
+from mailer.pacing import quota
 from mailer.reputation import guard
+from mailer.sending import batch, wakeup
 from mailer.suppression.ses_sync import removal, run
 
 logger = logging.getLogger(__name__)
@@ -40,7 +42,7 @@ def drain(lane: Lane) -> dict:
         return {"paused": True}
     if lane == BULK and not guard.bulk_allowed():
         return {"held": True}  # the reputation guard holds bulk mail; transactional goes on
-    result = sending.drain_once(lane, WORKER_NAME, on_full_batch=lambda: wakeup.enqueue_drain(lane))
+    result = batch.drain_once(lane, WORKER_NAME, on_full_batch=lambda: wakeup.enqueue_drain(lane))
     return asdict(result)
 
 

@@ -9,12 +9,13 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from mailer import queue, wakeup
+from mailer import queue
 from mailer.campaigns import dispatch, reconcile
 from mailer.campaigns.exceptions import CampaignNotFound, CampaignStateError
 from mailer.campaigns.fanout.enrolment import enrol_rest
 from mailer.campaigns.models import Campaign, CampaignRecipient
 from mailer.lanes import BULK
+from mailer.sending import wakeup
 
 Status = Campaign.Status
 State = CampaignRecipient.State

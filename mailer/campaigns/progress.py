@@ -13,7 +13,7 @@ from mailer.campaigns.conf import get_campaign_settings
 from mailer.campaigns.models import AudienceMember, Campaign, CampaignRecipient
 from mailer.conf import get_settings
 from mailer.exceptions import RateLimiterUnavailable
-from mailer.ratelimit import get_limiter
+from mailer.pacing.limiter import get_limiter
 
 State = CampaignRecipient.State
 WAITING = (State.PENDING, State.QUEUED)

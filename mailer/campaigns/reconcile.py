@@ -1,6 +1,6 @@
 """Bring recipient states up to date with their Email/Delivery outcome, in bulk SQL.
 
-Workers record outcomes on post_office's Email and Mailroom's Delivery (``mailer.sending``,
+Workers record outcomes on post_office's Email and Mailroom's Delivery (``mailer.sending.batch``,
 unchanged); here a few UPDATE statements per campaign copy them onto recipients that are
 still queued (or cancelled while their email was already in a worker's hands).
 

@@ -1,4 +1,4 @@
-"""A partial index on post_office's Email: priority "now" rows by Message-ID (mailer.backends)."""
+"""A partial index on post_office's Email: priority "now" rows by Message-ID (mailer.sending.backend)."""
 
 from django.db import migrations
 

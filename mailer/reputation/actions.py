@@ -7,12 +7,13 @@ from collections.abc import Iterable
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 
-from mailer import permissions, wakeup
+from mailer import permissions
 from mailer.lanes import BULK
 from mailer.reputation import campaigns, guard, notify
 from mailer.reputation.exceptions import NoteRequired, NotHeld, ResumeNotAllowed
 from mailer.reputation.models import GuardEvent
 from mailer.reputation.rates import Counts
+from mailer.sending import wakeup
 
 Action = GuardEvent.Action
 GUARD = "reputation guard"

@@ -1,6 +1,6 @@
 """The account right now: recipients sent per second against MaxSendRate, and the daily quota.
 
-The quota is the one the workers store at each refresh (``mailer.quota.refresh``); if none is
+The quota is the one the workers store at each refresh (``mailer.pacing.quota.refresh``); if none is
 stored yet it is read from SES once a minute (cached), and reported as unknown if SES refuses.
 """
 
@@ -15,7 +15,7 @@ from django.db.models import Sum
 
 from mailer import aws
 from mailer.exceptions import RateLimiterUnavailable, SESError
-from mailer.ratelimit import get_limiter, get_state
+from mailer.pacing.limiter import get_limiter, get_state
 from mailer.reputation.expressions import recipients_of
 from mailer.reputation.rates import sent
 

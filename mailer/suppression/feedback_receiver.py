@@ -19,9 +19,9 @@ from django.utils import timezone
 from bouncy.models import Bounce, Complaint, Notification
 from bouncy.models import Delivery as Delivered
 from bouncy.signals import feedback_batch, stored
-from mailer import wakeup
 from mailer.feedback_links import link_rows
 from mailer.models import Unsubscribe
+from mailer.sending import wakeup
 from mailer.suppression import soft_bounces
 from mailer.suppression.addresses import address_or_none
 from mailer.suppression.soft_bounces import Observed

@@ -136,7 +136,7 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Mailroom <mailroom@e
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 POST_OFFICE = {
     # Used by post_office's own dispatch() (priority "now" and its send_queued_mail command).
-    "BACKENDS": {"default": "mailer.backends.SESBackend"},
+    "BACKENDS": {"default": "mailer.sending.backend.SESBackend"},
     "DEFAULT_PRIORITY": "medium",
     "MESSAGE_ID_ENABLED": True,
     "LOG_LEVEL": 1,

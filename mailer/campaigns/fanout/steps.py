@@ -8,7 +8,6 @@ from enum import StrEnum
 from django.db import transaction
 from django.utils import timezone
 
-from mailer import wakeup
 from mailer.campaigns.conf import get_campaign_settings
 from mailer.campaigns.fanout import one_pass
 from mailer.campaigns.fanout.composing import Pending, compose
@@ -20,8 +19,9 @@ from mailer.campaigns.models import Campaign, CampaignRecipient
 from mailer.conf import get_settings
 from mailer.exceptions import RateLimiterUnavailable
 from mailer.lanes import BULK
+from mailer.pacing.limiter import get_state
 from mailer.queue import unsent_bulk
-from mailer.ratelimit import get_state
+from mailer.sending import wakeup
 
 
 def daily_room() -> int | None:

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from mailer.campaigns.models import Campaign, CampaignRecipient
 from mailer.campaigns.progress import progress
-from mailer.ratelimit import get_limiter
+from mailer.pacing.limiter import get_limiter
 from tests.mailer.campaigns.conftest import csv_text, run_fanout
 
 

@@ -8,7 +8,7 @@ from django.test import Client
 
 from mailer.aws import Quota
 from mailer.campaigns.models import Campaign
-from mailer.ratelimit import get_state
+from mailer.pacing.limiter import get_state
 from mailer.reputation import actions, guard, refresh
 from mailer.reputation.models import GuardEvent
 from mailer.reputation.rates import Counts

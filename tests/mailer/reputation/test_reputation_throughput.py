@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from mailer import aws
 from mailer.aws import Quota
-from mailer.ratelimit import get_limiter, get_state
+from mailer.pacing.limiter import get_limiter, get_state
 from mailer.reputation import throughput
 from tests.mailer.reputation import records
 

@@ -14,7 +14,7 @@ from mailer.aws import Quota
 from mailer.campaigns.fanout.steps import Step, step
 from mailer.campaigns.models import Campaign, CampaignRecipient
 from mailer.models import Unsubscribe
-from mailer.ratelimit import get_state
+from mailer.pacing.limiter import get_state
 from tests.mailer.campaigns.conftest import csv_text, run_fanout
 
 State = CampaignRecipient.State

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from post_office.models import Email
 
-from mailer import aws, queue, quota
+from mailer import aws, queue
 from mailer.conf import get_settings
 from mailer.exceptions import (
     RateLimiterUnavailable,
@@ -23,9 +23,10 @@ from mailer.exceptions import (
 )
 from mailer.lanes import Lane, lane_of
 from mailer.models import StoredMime
+from mailer.pacing import quota
+from mailer.pacing.limiter import get_limiter
 from mailer.queue import Claim
 from mailer.queued_mail import QueuedMessage
-from mailer.ratelimit import get_limiter
 from mailer.suppression import filtering
 from mailer.suppression.filtering import Decision
 

@@ -14,8 +14,9 @@ from django.conf import settings as django_settings
 from django.core.mail import EmailMessage
 from django.core.management import call_command
 
-from mailer import aws, quota
-from mailer.ratelimit import get_limiter, get_state
+from mailer import aws
+from mailer.pacing import quota
+from mailer.pacing.limiter import get_limiter, get_state
 from mailer.sandbox import SESSandbox
 from tests.conftest import wait_until
 
@@ -105,10 +106,10 @@ def test_override_beats_ses_rate(sandbox, settings):
 def test_unreadable_quota_falls_back_to_one_per_second_and_says_so_once(
     denying_endpoint, caplog
 ):
-    with caplog.at_level(logging.WARNING, logger="mailer.quota"):
+    with caplog.at_level(logging.WARNING, logger="mailer.pacing.quota"):
         assert quota.refresh() == 1.0
         assert quota.refresh() == 1.0
-    warnings = [r for r in caplog.records if r.name == "mailer.quota"]
+    warnings = [r for r in caplog.records if r.name == "mailer.pacing.quota"]
     assert len(warnings) == 1
     assert "AccessDenied" in warnings[0].getMessage()
     assert "ses:GetSendQuota" in warnings[0].getMessage()

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.dispatch import receiver
 from post_office.signals import email_queued
 
-from mailer import wakeup
 from mailer.lanes import lane_of
+from mailer.sending import wakeup
 
 
 @receiver(email_queued, dispatch_uid="mailer.wake_on_queue")

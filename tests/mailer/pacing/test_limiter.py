@@ -9,7 +9,7 @@ import time
 import pytest
 
 from mailer.exceptions import RateLimiterUnavailable
-from mailer.ratelimit import CATCH_UP_SECONDS, HORIZON_SECONDS, TAT_KEY, get_limiter, get_state
+from mailer.pacing.limiter import CATCH_UP_SECONDS, HORIZON_SECONDS, TAT_KEY, get_limiter, get_state
 
 FAR = 3600.0
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 
 from mailer.lanes import Lane, queue_name
-from mailer.ratelimit import redis_client
+from mailer.pacing.limiter import redis_client
 
 if TYPE_CHECKING:
     import redis
@@ -24,7 +24,7 @@ FEEDBACK = "feedback"  # the key of the feedback batch (not a lane)
 
 
 def client() -> redis.Redis:
-    """The shared Redis client (``mailer.ratelimit`` owns the connection pool)."""
+    """The shared Redis client (``mailer.pacing.limiter`` owns the connection pool)."""
     return redis_client()
 
 

@@ -15,10 +15,12 @@ from django.utils import timezone
 from post_office import mail as post_office_mail
 from post_office.models import STATUS, Email, Log
 
-from mailer import aws, queue, quota, sending, tasks
+from mailer import aws, queue, tasks
 from mailer.models import Delivery
-from mailer.ratelimit import COOLING_KEY, get_limiter, get_state
+from mailer.pacing import quota
+from mailer.pacing.limiter import COOLING_KEY, get_limiter, get_state
 from mailer.sandbox import SESSandbox
+from mailer.sending import batch
 from mailer.status import queue_counts
 from tests.conftest import wait_until
 
@@ -41,7 +43,7 @@ def ses_sandbox(request, settings, redis_client) -> Iterator[SESSandbox]:
 def _close_sender_connections() -> Iterator[None]:
     """Afterwards, close each sender thread's connection so the test database can be dropped."""
     yield
-    pool = sending._executor.pop(os.getpid(), None)
+    pool = batch._executor.pop(os.getpid(), None)
     if pool is None:
         return
     barrier = threading.Barrier(pool._max_workers)
@@ -65,8 +67,8 @@ def queue_mail(*recipient_lists: list[str]) -> list[int]:
     ]
 
 
-def send_claimed(lease_seconds: int = 300) -> sending.BatchResult:
-    return sending.send_batch(queue.claim("transactional", 100, lease_seconds, "test"))
+def send_claimed(lease_seconds: int = 300) -> batch.BatchResult:
+    return batch.send_batch(queue.claim("transactional", 100, lease_seconds, "test"))
 
 
 def make_due() -> None:
@@ -181,7 +183,7 @@ def test_claims_are_released_before_the_lease_runs_out(ses_sandbox, settings):
     settings.MAILROOM_MAX_SEND_RATE = 4.0
     ids = queue_mail(*[[f"r{i}@example.com"] for i in range(30)])
     claim = queue.claim("transactional", 100, 4, "test")  # deadline: 3 s after the claim
-    result = sending.send_batch(claim)
+    result = batch.send_batch(claim)
     assert result.sent + result.released == 30
     assert 8 <= result.sent <= 16 and result.released >= 14
     sent_at = Delivery.objects.filter(state="sent").values_list("sent_at", flat=True)

@@ -1,6 +1,6 @@
 """post_office's delivery backend: what its own ``dispatch()`` uses (priority "now").
 
-Mailroom's workers do not go through here (they call ``mailer.sending``); this backend makes
+Mailroom's workers do not go through here (they call ``mailer.sending.batch``); this backend makes
 post_office's synchronous path keep Mailroom's promises: every recipient is checked against
 the suppression list, the send waits for the account-wide rate limit, and the Email's
 Delivery row records the SES MessageId (so bounces and complaints find it), the recipients
@@ -21,8 +21,8 @@ from mailer import aws
 from mailer.exceptions import AllRecipientsSuppressed, SESError, SESThrottled
 from mailer.lanes import TRANSACTIONAL
 from mailer.models import Delivery
+from mailer.pacing.limiter import get_limiter
 from mailer.queue import HELD, record_now, suppressed_error
-from mailer.ratelimit import get_limiter
 from mailer.suppression import filtering
 
 MAX_WAIT_SECONDS = 30.0

@@ -11,7 +11,7 @@ from mailer import aws
 from mailer.aws import Quota
 from mailer.conf import get_settings
 from mailer.exceptions import RateLimiterUnavailable, SESError
-from mailer.ratelimit import Pause, get_limiter, get_state
+from mailer.pacing.limiter import Pause, get_limiter, get_state
 
 logger = logging.getLogger(__name__)
 
