@@ -142,10 +142,10 @@ def measure(url: str, env: dict[str, str], mode: str, workers: int, rate: float,
     """Queue the mail, start K workers, send everything, read the sandbox's figures."""
     from post_office.models import STATUS, Email
 
+    from mailer.clients import redis_client
     from mailer.pacing import quota
-    from mailer.sending import wakeup
 
-    wakeup.client().flushdb()
+    redis_client().flushdb()
     sandbox_reset(url)
     quota.refresh()  # as a worker does at start: the limiter paces at SES's MaxSendRate
     ids = queue_mail(rate, seconds)

@@ -100,12 +100,13 @@ def pipeline_run(
     from django.db.models import Max
     from django.utils import timezone
 
+    from mailer.clients import redis_client
     from mailer.models import Delivery
     from mailer.sending import wakeup
     from project.celery import app
 
     queue(count)
-    wakeup.client().flushdb()
+    redis_client().flushdb()
     with worker_process(env):
         wait_for(lambda: bool(app.control.ping(timeout=0.5)), 60, poll=0.5)
         start = timezone.now()

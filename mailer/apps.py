@@ -10,5 +10,5 @@ class MailerConfig(AppConfig):
 
     def ready(self) -> None:
         from mailer import checks  # noqa: F401  (registers them)
-        from mailer.sending import receivers  # noqa: F401
+        from mailer.sending import wakeup  # noqa: F401  (wakes workers on email_queued)
         from mailer.suppression import feedback_receiver  # noqa: F401

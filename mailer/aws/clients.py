@@ -1,11 +1,9 @@
-"""The process's AWS clients, kept in one cache: django-ses's sending backend, and boto3
-clients (SES v1 and v2, SNS) for the account reads, built from the settings django-ses reads."""
+"""The process's AWS clients (kind "aws" in ``mailer.clients``): django-ses's sending backend,
+and boto3 clients (SES v1 and v2, SNS) for the account reads, built from django-ses's settings."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import boto3
 from botocore.config import Config
@@ -14,23 +12,10 @@ from django.conf import settings
 from django_ses import SESBackend
 from django_ses.conf import settings as ses_settings
 
-T = TypeVar("T")
+from mailer.clients import forget, shared
+
 # Account reads: fail fast and say so (a setup check or a quota read, never a retry loop).
 ACCOUNT_CONFIG = Config(connect_timeout=5, read_timeout=15, retries={"total_max_attempts": 1})
-
-_lock = threading.RLock()  # a client's build takes its session from the cache too
-_cache: dict[tuple[str | None, ...], Any] = {}
-
-
-def _cached(key: tuple[str | None, ...], build: Callable[[], T]) -> T:
-    """The process-wide object under ``key``, built once (boto3 clients are thread-safe)."""
-    found = _cache.get(key)
-    if found is None:
-        with _lock:
-            found = _cache.get(key)
-            if found is None:
-                found = _cache[key] = build()
-    return found
 
 
 def sending_backend() -> SESBackend:
@@ -39,7 +24,7 @@ def sending_backend() -> SESBackend:
     The sender threads of a worker share it; a new client per message costs ~100 ms and would
     cap a worker near 8 messages/s.
     """
-    return _cached(("sending-backend",), _open_backend)
+    return shared(("aws", "sending-backend"), _open_backend)
 
 
 def _open_backend() -> SESBackend:
@@ -59,8 +44,8 @@ def client(service: str, region_name: str | None = None) -> Any:
         ses_settings.SESSION_TOKEN,
     )
     region_name = region_name or region()
-    return _cached(
-        (service, region_name, endpoint, key, secret, token, profile),
+    return shared(
+        ("aws", service, region_name, endpoint, key, secret, token, profile),
         lambda: _session(profile).client(
             service,
             region_name=region_name,
@@ -75,7 +60,7 @@ def client(service: str, region_name: str | None = None) -> Any:
 
 def _session(profile: str | None) -> boto3.session.Session:
     """A session per profile: it caches the service models every client would load again."""
-    return _cached(("session", profile), lambda: boto3.session.Session(profile_name=profile))
+    return shared(("aws", "session", profile), lambda: boto3.session.Session(profile_name=profile))
 
 
 def warm_up() -> None:
@@ -88,8 +73,7 @@ def warm_up() -> None:
 
 def reset_client() -> None:
     """Forget every client (after a fork, or when settings change in tests)."""
-    with _lock:
-        _cache.clear()
+    forget("aws")
 
 
 def region() -> str:

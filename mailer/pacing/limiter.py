@@ -8,7 +8,6 @@ after SES throttled us. ``get_state()`` holds the pause, the last quota read and
 from __future__ import annotations
 
 import random
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +16,7 @@ from dataclasses import asdict, dataclass
 import redis
 
 from mailer.aws.quota import Quota
+from mailer.clients import redis_client, shared
 from mailer.conf import get_settings
 from mailer.exceptions import RateLimiterUnavailable
 from mailer.lanes import BULK, TRANSACTIONAL, Lane
@@ -206,28 +206,13 @@ class SharedState:
         return {k.decode(): int(v) for k, v in raw.items()}
 
 
-_lock = threading.Lock()
-_clients: dict[str, tuple[RateLimiter, SharedState]] = {}
-
-
-def _for_url(url: str) -> tuple[RateLimiter, SharedState]:
-    with _lock:
-        if url not in _clients:
-            client = redis.Redis.from_url(url, socket_timeout=10, health_check_interval=30)
-            _clients[url] = (RateLimiter(client), SharedState(client))
-        return _clients[url]
-
-
-def redis_client() -> redis.Redis:
-    """The process's Redis client (shared by the limiter, its state and the wake-ups)."""
-    return _for_url(get_settings().redis_url)[0].client
-
-
 def get_limiter() -> RateLimiter:
-    """The process's limiter (one Redis connection pool per process and URL)."""
-    return _for_url(get_settings().redis_url)[0]
+    """The process's limiter, on the process's Redis client (``mailer.clients``)."""
+    url = get_settings().redis_url
+    return shared(("limiter", url), lambda: RateLimiter(redis_client()))
 
 
 def get_state() -> SharedState:
     """The process's handle on the shared pause, quota and counters."""
-    return _for_url(get_settings().redis_url)[1]
+    url = get_settings().redis_url
+    return shared(("shared-state", url), lambda: SharedState(redis_client()))

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from celery import current_app
 from django.db import transaction
+from django.dispatch import receiver
+from post_office.signals import email_queued
 
-from mailer.lanes import Lane, queue_name
-from mailer.pacing.limiter import redis_client
+from mailer.clients import redis_client
+from mailer.lanes import Lane, lane_of, queue_name
 
 if TYPE_CHECKING:
-    import redis
+    pass
 
 logger = logging.getLogger(__name__)
 
@@ -20,12 +23,9 @@ logger = logging.getLogger(__name__)
 # deletes it as it starts, so mail committed after that start always gets a fresh wake-up.
 PENDING_KEY = "mailroom:wake:{lane}"
 PENDING_TTL_SECONDS = 30
+# Sent by name (``mailer.tasks`` imports this module: no import cycle).
+DRAIN_TASK = "mailer.drain"
 FEEDBACK = "feedback"  # the key of the feedback batch (not a lane)
-
-
-def client() -> redis.Redis:
-    """The shared Redis client (``mailer.pacing.limiter`` owns the connection pool)."""
-    return redis_client()
 
 
 def request(lane: Lane) -> None:
@@ -40,7 +40,7 @@ def _enqueue(lane: Lane) -> None:
 def _once(name: str, enqueue: Callable[[], None]) -> None:
     """Call ``enqueue`` unless a wake-up for ``name`` is already waiting."""
     try:
-        if client().set(PENDING_KEY.format(lane=name), 1, nx=True, ex=PENDING_TTL_SECONDS):
+        if redis_client().set(PENDING_KEY.format(lane=name), 1, nx=True, ex=PENDING_TTL_SECONDS):
             enqueue()
     except Exception:  # the rows are committed; the periodic sweep will find them
         logger.warning("Could not enqueue a %s wake-up; the sweep will.", name, exc_info=True)
@@ -48,14 +48,12 @@ def _once(name: str, enqueue: Callable[[], None]) -> None:
 
 def enqueue_drain(lane: Lane) -> None:
     """Put one drain task for ``lane`` on its Celery queue."""
-    from mailer.tasks import drain
-
-    drain.apply_async(args=[lane], queue=queue_name(lane))
+    current_app.send_task(DRAIN_TASK, args=[lane], queue=queue_name(lane))
 
 
 def started(lane: Lane) -> None:
     """A drain of ``lane`` began: later mail needs a new wake-up."""
-    client().delete(PENDING_KEY.format(lane=lane))
+    redis_client().delete(PENDING_KEY.format(lane=lane))
 
 
 def request_feedback() -> None:
@@ -72,4 +70,12 @@ def enqueue_feedback() -> None:
 
 def feedback_started() -> None:
     """A feedback batch began: notifications stored after this need a new wake-up."""
-    client().delete(PENDING_KEY.format(lane=FEEDBACK))
+    redis_client().delete(PENDING_KEY.format(lane=FEEDBACK))
+
+
+@receiver(email_queued, dispatch_uid="mailer.wake_on_queue")
+def wake_on_queue(sender: object, emails: list[Any], **kwargs: object) -> None:
+    """New mail in post_office's queue: one drain per lane that received mail, requested for
+    after the commit (the periodic sweep covers a lost one)."""
+    for lane in {lane_of(email.priority) for email in emails}:
+        request(lane)
