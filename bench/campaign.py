@@ -203,8 +203,8 @@ class Probes:
 # shared: one worker (2 processes) on every queue; dedicated: the same plus a 1-process
 # worker on the transactional queue only, so a transactional wake-up never waits for a bulk batch.
 TOPOLOGIES = {
-    "shared": [("mailroom,mailroom.transactional,mailroom.bulk", 2)],
-    "dedicated": [("mailroom,mailroom.transactional,mailroom.bulk", 2),
+    "shared": [("mailroom,mailroom.transactional,mailroom.bulk,mailroom.control", 2)],
+    "dedicated": [("mailroom,mailroom.transactional,mailroom.bulk,mailroom.control", 2),
                   ("mailroom.transactional", 1)],
 }
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-WORKER_QUEUES = "mailroom,mailroom.transactional,mailroom.bulk"
+WORKER_QUEUES = "mailroom,mailroom.transactional,mailroom.bulk,mailroom.control"
 
 
 def bench_env(db_name: str, redis_db: int) -> dict[str, str]:
@@ -89,28 +89,36 @@ def wait_for_port(port: int, timeout: float = 10) -> None:
     raise RuntimeError(f"nothing listens on port {port}")
 
 
-def procfile_worker_command() -> list[str]:
-    """The Procfile's worker line, as a dyno would run it."""
+def procfile_command(process: str = "worker", **replace: str) -> list[str]:
+    """A Procfile line (``worker``, ``beat``, …) as a dyno would run it; ``replace`` swaps
+    words (e.g. beat's ``--schedule`` file)."""
     line = next(
-        ln for ln in (BASE_DIR / "Procfile").read_text().splitlines() if ln.startswith("worker:")
+        ln
+        for ln in (BASE_DIR / "Procfile").read_text().splitlines()
+        if ln.startswith(f"{process}:")
     )
     words = line.split(":", 1)[1].split()
-    words = [
-        w.replace("${WORKER_CONCURRENCY:-4}", os.environ.get("WORKER_CONCURRENCY", "4"))
-        for w in words
-    ]
+    concurrency = os.environ.get("WORKER_CONCURRENCY", "4")
+    words = [replace.get(w, w.replace("${WORKER_CONCURRENCY:-4}", concurrency)) for w in words]
     return [sys.executable, "-m", *words] if words[0] == "celery" else words
 
 
+def procfile_worker_command() -> list[str]:
+    """The Procfile's worker line, as a dyno would run it."""
+    return procfile_command("worker")
+
+
 @contextmanager
-def worker_process(env: dict[str, str], command: list[str] | None = None):
-    """A Celery worker (the Procfile's line by default), killed with its pool at the end."""
+def worker_process(env: dict[str, str], command: list[str] | None = None, log: Path | None = None):
+    """A Celery worker (the Procfile's line by default), killed with its pool at the end;
+    its output goes to ``log`` if given."""
+    out = log.open("ab") if log else subprocess.DEVNULL
     proc = subprocess.Popen(
         command or procfile_worker_command(),
         cwd=BASE_DIR,
         env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=out,
+        stderr=subprocess.STDOUT if log else subprocess.DEVNULL,
         start_new_session=True,
     )
     try:
@@ -122,6 +130,8 @@ def worker_process(env: dict[str, str], command: list[str] | None = None):
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+        if log:
+            out.close()
 
 
 def wait_for(predicate, timeout: float, poll: float = 0.05) -> float:

@@ -10,5 +10,8 @@ class MailerConfig(AppConfig):
 
     def ready(self) -> None:
         from mailer import checks  # noqa: F401  (registers them)
+        from mailer.pacing import limiter, quota
         from mailer.sending import wakeup  # noqa: F401  (wakes workers on email_queued)
         from mailer.suppression import feedback_receiver  # noqa: F401
+
+        limiter.set_rate_source(quota.known_rate)

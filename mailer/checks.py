@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.checks import Error, Warning, register
 from django.utils.module_loading import import_string
 
-from mailer.conf import get_suppression_settings
+from mailer.conf import get_settings, get_suppression_settings
 from mailer.exceptions import MailerConfigurationError
 
 BACKEND = "mailer.queue.EmailBackend"
@@ -69,3 +69,34 @@ def check_unsubscribe_base_url(app_configs, **kwargs) -> list:
             id="mailer.E011",
         )]
     return []
+
+
+@register()
+def check_lease_covers_a_send(app_configs, **kwargs) -> list:
+    """The lease must outlast a send started near its end: no SES call starts with less than
+    its own bound (connect + read timeout) plus slack left, and some room must remain for
+    waiting on the limiter; else a worker's outcome could land after another took the email."""
+    conf = get_settings()
+    needed = 2 * conf.lease_margin_seconds
+    if conf.lease_seconds < needed:
+        return [Error(
+            f"MAILROOM_LEASE_SECONDS is {conf.lease_seconds}: one SES call may last "
+            f"{conf.ses_call_seconds:.0f} s (AWS_SES_CONFIG's connect + read timeouts), so a "
+            f"lease shorter than {needed:.0f} s leaves no time to wait for the send rate.",
+            hint=f"Set MAILROOM_LEASE_SECONDS to {needed:.0f} or more (default 300).",
+            id="mailer.E012",
+        )]
+    return []
+
+
+@register()
+def check_max_retries_deprecated(app_configs, **kwargs) -> list:
+    """MAILROOM_MAX_RETRIES never had an effect; MAILROOM_RETRY_FOR (a duration) replaced it."""
+    if getattr(settings, "MAILROOM_MAX_RETRIES", None) is None:
+        return []
+    return [Warning(
+        "MAILROOM_MAX_RETRIES is deprecated and ignored: transient SES errors are retried with "
+        "backoff for MAILROOM_RETRY_FOR (default 24h), then the email fails.",
+        hint="Remove MAILROOM_MAX_RETRIES; set MAILROOM_RETRY_FOR (e.g. 6h) to retry for less.",
+        id="mailer.W010",
+    )]

@@ -10,6 +10,13 @@ from django.conf import settings as django_settings
 from mailer.exceptions import MailerConfigurationError
 
 FALLBACK_SEND_RATE = 1.0  # recipients/s: SES's sandbox-account rate, safe for any account
+# A send is started only with this much of the lease left beyond the SES call's own bound
+# (connect + read timeout): the outcome is then written before the lease can run out.
+LEASE_SLACK_SECONDS = 5.0
+# Priority "now" waits at most this long for the shared rate, well under gunicorn's 30 s
+# timeout (the SES call itself is bounded by its connect + read timeouts); then the email is
+# left queued for the workers.
+NOW_WAIT_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -21,13 +28,26 @@ class MailerSettings:
     lease_seconds: int
     batch_size: int
     send_threads: int
-    max_retries: int
+    retry_for: timedelta
     redis_url: str
     configuration_set: str | None
     transactional_share: float
     quota_pause_seconds: float
+    account_probe_seconds: float
+    ses_call_seconds: float
     feedback_link_window: timedelta = timedelta(minutes=60)
     feedback_batch_size: int = 500
+
+    @property
+    def stranded_after(self) -> timedelta:
+        """Age past which a priority "now" email still without status was abandoned: longer
+        than its web request can last (the limiter's wait, one SES call, slack)."""
+        return timedelta(seconds=NOW_WAIT_SECONDS + self.lease_margin_seconds + 20)
+
+    @property
+    def lease_margin_seconds(self) -> float:
+        """Lease left below which no SES call is started: the longest call, plus slack."""
+        return self.ses_call_seconds + LEASE_SLACK_SECONDS
 
     def send_rate(self, ses_rate: float | None) -> float:
         """Recipients/s for the limiter: the override, else SES's MaxSendRate, else 1/s; scaled."""
@@ -48,14 +68,23 @@ def get_settings() -> MailerSettings:
         lease_seconds=getattr(s, "MAILROOM_LEASE_SECONDS", 300),
         batch_size=getattr(s, "MAILROOM_BATCH_SIZE", 50),
         send_threads=getattr(s, "MAILROOM_SEND_THREADS", 8),
-        max_retries=getattr(s, "MAILROOM_MAX_RETRIES", 3),
+        retry_for=getattr(s, "MAILROOM_RETRY_FOR", timedelta(hours=24)),
         redis_url=getattr(s, "REDIS_URL", "redis://127.0.0.1:6379/0"),
         configuration_set=getattr(s, "AWS_SES_CONFIGURATION_SET", None),
         transactional_share=share,
         quota_pause_seconds=getattr(s, "MAILROOM_QUOTA_PAUSE_SECONDS", 600.0),
         feedback_link_window=timedelta(minutes=getattr(s, "MAILROOM_FEEDBACK_LINK_MINUTES", 60)),
         feedback_batch_size=getattr(s, "MAILROOM_FEEDBACK_BATCH_SIZE", 500),
+        account_probe_seconds=getattr(s, "MAILROOM_ACCOUNT_PROBE_SECONDS", 15.0),
+        ses_call_seconds=_ses_call_seconds(getattr(s, "AWS_SES_CONFIG", None)),
     )
+
+
+def _ses_call_seconds(config: object) -> float:
+    """The longest one SES call may last: botocore's connect + read timeouts (60 + 60 unset)."""
+    connect = getattr(config, "connect_timeout", None) or 60
+    read = getattr(config, "read_timeout", None) or 60
+    return float(connect + read)
 
 
 @dataclass(frozen=True)

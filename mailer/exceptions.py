@@ -25,6 +25,16 @@ class SESTransientError(SESError):
     """Try again later (connection error, 5xx): the email goes back in the queue."""
 
 
+class SESAmbiguousOutcome(SESTransientError):
+    """The request reached SES but no answer came (read timeout, dropped connection): SES may
+    have accepted the message, so its retry may be a duplicate."""
+
+
+class SESAccountError(SESError):
+    """SES refused the account, not the message (credentials, permissions, sending paused,
+    configuration set, sender or MAIL FROM not verified): sending pauses, no email fails."""
+
+
 class SESThrottled(SESTransientError):
     """SES answered Throttling / TooManyRequestsException: over the send rate."""
 

@@ -108,7 +108,9 @@ def _link(model: type[models.Model], condition: str, params: list) -> dict[int, 
     table, sent = qn(model._meta.db_table), qn(Delivery._meta.db_table)
     sql = (
         f"UPDATE {table} SET email_id = {sent}.email_id FROM {sent} "
-        f"WHERE {table}.email_id IS NULL AND {table}.mail_id = {sent}.ses_message_id "
+        f"WHERE {table}.email_id IS NULL AND ({table}.mail_id = {sent}.ses_message_id "
+        # Either copy of an email sent twice: a late outcome keeps its id beside the first.
+        f"OR {table}.mail_id = {sent}.other_message_id) "
         f"AND {condition.format(table=table)} RETURNING {table}.id, {table}.email_id"
     )
     with connection.cursor() as cursor:

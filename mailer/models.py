@@ -58,11 +58,22 @@ class Delivery(models.Model):
     worker = models.CharField(max_length=200, blank=True)
     attempts = models.PositiveIntegerField(default=0, help_text="Times a worker claimed it.")
     failures = models.PositiveIntegerField(
-        default=0, help_text="Transient errors that spent a retry."
+        default=0, help_text="Transient errors (5xx, connection, unknown outcome) so far."
     )
     throttles = models.PositiveIntegerField(default=0, help_text="Throttles (no retry spent).")
     ses_message_id = models.CharField(
         "SES MessageId", max_length=255, null=True, blank=True, unique=True
+    )
+    other_message_id = models.CharField(
+        "second SES MessageId",
+        max_length=255,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text="A second copy SES accepted, recorded by a worker that had lost its lease.",
+    )
+    retrying_since = models.DateTimeField(
+        null=True, blank=True, help_text="First transient error of the current run of retries."
     )
     recipients = models.JSONField(default=list, blank=True, help_text="Addresses SES was given.")
     dropped = models.JSONField(
@@ -71,7 +82,8 @@ class Delivery(models.Model):
     error = models.TextField(blank=True)
     possible_duplicate = models.BooleanField(
         default=False,
-        help_text="Reclaimed after a worker died mid-send: SES may have accepted it already.",
+        help_text="SES may have accepted an earlier attempt (a worker died mid-send, or SES's "
+        "answer never came), so a second copy may have gone out.",
     )
     sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
@@ -81,6 +93,23 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"email {self.email_id}: {self.state}"
+
+
+class AccountQuota(models.Model):
+    """The last SES send quota read, kept durably (one row) so that a Redis restart, which
+    empties the limiter, does not drop every worker to the 1/s fallback rate."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    max_send_rate = models.FloatField(help_text="Recipients per second (SES's MaxSendRate).")
+    max_24_hour_send = models.FloatField()
+    sent_last_24_hours = models.FloatField()
+    read_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "SES account quota"
+
+    def __str__(self) -> str:
+        return f"{self.max_send_rate:g}/s, read {self.read_at:%Y-%m-%d %H:%M:%S}"
 
 
 class Unsubscribe(models.Model):

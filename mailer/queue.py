@@ -9,7 +9,7 @@ number of machines can drain the same table without sending an email twice.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -111,6 +111,19 @@ def due(now: datetime | None = None) -> QuerySet[Email]:
         .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
         .exclude(delivery__lease_expires_at__gt=now)
     )
+
+
+def seconds_until_due(lane: Lane, now: datetime | None = None) -> float | None:
+    """Seconds until the lane's earliest pending email that waits for its time is due."""
+    now = now or timezone.now()
+    first = (
+        Email.objects.filter(status__in=PENDING, scheduled_time__gt=now)
+        .filter(lane_filter(lane))
+        .order_by("scheduled_time")
+        .values_list("scheduled_time", flat=True)
+        .first()
+    )
+    return (first - now).total_seconds() if first else None
 
 
 def claim(lane: Lane, batch_size: int, lease_seconds: int, worker: str) -> Claim:
@@ -221,42 +234,68 @@ class Sent:
 def record_sent(token: uuid.UUID, sent: list[Sent]) -> None:
     """SES accepted these emails: store their MessageIds and mark them sent, in one transaction.
 
-    One parameterised UPDATE per row through ``executemany`` (pipelined by psycopg): Django's
-    ``bulk_update`` builds a CASE per field and row and cost more CPU than the SES calls.
-    A row whose lease this worker lost mid-call is flagged ``possible_duplicate``. Feedback
-    that SES sent before this commit is linked right after it (``mailer.feedback_links``).
+    Only rows this worker still holds (its lease token) get the outcome. One parameterised
+    UPDATE per row through ``executemany`` (pipelined by psycopg): Django's ``bulk_update``
+    builds a CASE per field and row and cost more CPU than the SES calls. A row whose lease
+    was taken over mid-call keeps this copy's MessageId beside the other (``keep_late``).
+    Feedback that SES sent before this commit is linked right after it (``mailer.feedback_links``).
     """
     if not sent:
         return
     now = timezone.now()
     token_param = _db_value("lease_token", token)
-    rows = [
-        (
-            s.ses_message_id,
-            _db_value("recipients", s.recipients),
-            _db_value("dropped", s.dropped),
-            _db_value("sent_at", now),
-            token_param,
-            _db_value("updated_at", now),
-            s.email_id,
+    with transaction.atomic():
+        held = set(
+            Delivery.objects.select_for_update()
+            .filter(email_id__in=[s.email_id for s in sent], lease_token=token)
+            .values_list("email_id", flat=True)
         )
-        for s in sent
-    ]
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(_RECORD_SENT_SQL, rows)
-        Email.objects.filter(id__in=[s.email_id for s in sent]).update(
-            status=STATUS.sent, last_updated=now
-        )
+        rows = [
+            (
+                s.ses_message_id,
+                _db_value("recipients", s.recipients),
+                _db_value("dropped", s.dropped),
+                _db_value("sent_at", now),
+                _db_value("updated_at", now),
+                s.email_id,
+                token_param,
+            )
+            for s in sent
+            if s.email_id in held
+        ]
+        if rows:
+            with connection.cursor() as cursor:
+                cursor.executemany(_RECORD_SENT_SQL, rows)
+            Email.objects.filter(id__in=held).update(status=STATUS.sent, last_updated=now)
+        keep_late([s for s in sent if s.email_id not in held], now)
     link_recorded_quietly([s.ses_message_id for s in sent])
 
 
 _RECORD_SENT_SQL = f"""
 UPDATE {Delivery._meta.db_table} SET state = '{State.SENT}', ses_message_id = %s,
-  recipients = %s, dropped = %s, error = '', sent_at = %s,
-  possible_duplicate = CASE WHEN lease_token = %s THEN possible_duplicate ELSE TRUE END,
+  recipients = %s, dropped = %s, error = '', sent_at = %s, retrying_since = NULL,
   lease_token = NULL, lease_expires_at = NULL, updated_at = %s
-WHERE email_id = %s
+WHERE email_id = %s AND lease_token = %s
 """
+
+
+def keep_late(late: list[Sent], now: datetime) -> None:
+    """SES accepted copies after their worker lost the lease: the lease holder records the
+    outcome; this copy's MessageId is kept in ``other_message_id`` (so feedback for it links
+    back), the email is flagged ``possible_duplicate`` and the case is logged."""
+    for s in late:
+        flagged = Delivery.objects.filter(email_id=s.email_id)
+        flagged.filter(other_message_id__isnull=True).exclude(
+            ses_message_id=s.ses_message_id
+        ).update(other_message_id=s.ses_message_id)
+        flagged.update(possible_duplicate=True, updated_at=now)
+        Log.objects.create(
+            email_id=s.email_id,
+            status=STATUS.sent,
+            exception_type="LateOutcome",
+            message=f"SES accepted a copy (MessageId {s.ses_message_id}) after this worker's "
+            "lease ran out; the worker holding the lease records the email's outcome.",
+        )
 
 
 def _db_value(field_name: str, value: object) -> object:
@@ -311,42 +350,50 @@ def _finish(email_id: int, token: uuid.UUID, state: str, error: str, kind: str) 
         )
 
 
-def defer(
-    email_id: int,
-    token: uuid.UUID,
-    delay: float,
-    error: str,
-    *,
-    spend_retry: bool,
-    max_retries: int,
-) -> bool:
-    """Put the email back in the queue, due after ``delay`` seconds.
+@dataclass(frozen=True)
+class Retry:
+    """How to put an email back: ``delay(failures)`` seconds from now; ``spend`` counts it as a
+    transient error (retried for ``retry_for`` from the first); ``ambiguous`` flags it as a
+    possible duplicate (SES may have accepted the attempt)."""
 
-    Throttles and pauses do not spend the retry budget (``spend_retry=False``); other transient
-    errors do, and past ``max_retries`` the email fails. Returns False if it failed instead.
-    """
-    delivery = _held(email_id, token).values("failures").first()
+    delay: Callable[[int], float]
+    spend: bool = False
+    retry_for: timedelta | None = None
+    ambiguous: bool = False
+
+
+def defer(email_id: int, token: uuid.UUID, error: str, retry: Retry) -> bool:
+    """Put the email back in the queue, due after ``retry.delay``; throttles and pauses do not
+    spend (``Delivery.throttles``), transient errors do (``Delivery.failures``), and once they
+    have been retried for ``retry.retry_for`` the email fails with its last error instead.
+    Returns False if it failed. Does nothing if this worker no longer holds the lease."""
+    delivery = _held(email_id, token).values("failures", "retrying_since").first()
     if delivery is None:
         return True
-    if spend_retry and delivery["failures"] >= max_retries:
-        record_failed(
-            email_id, token, f"Gave up after {max_retries} retries: {error}", "RetriesExhausted"
-        )
-        return False
     now = timezone.now()
-    counter = "failures" if spend_retry else "throttles"
+    since = delivery["retrying_since"]
+    if retry.spend and retry.retry_for and since and now - since >= retry.retry_for:
+        record_failed(email_id, token, f"Retried for {now - since}; last error: {error}",
+                      "RetriesExhausted")  # fmt: skip
+        return False
+    counter = "failures" if retry.spend else "throttles"
+    changes: dict[str, object] = {counter: F(counter) + 1}
+    if retry.spend and since is None:
+        changes["retrying_since"] = now
+    if retry.ambiguous:
+        changes["possible_duplicate"] = True
     with transaction.atomic():
         _held(email_id, token).update(
-            state=State.QUEUED,
-            error=error,
-            lease_token=None,
-            lease_expires_at=None,
-            updated_at=now,
-            **{counter: F(counter) + 1},
-        )
-        Email.objects.filter(id=email_id).update(
-            scheduled_time=now + timedelta(seconds=delay), last_updated=now
-        )
+            state=State.QUEUED, error=error, lease_token=None, lease_expires_at=None,
+            updated_at=now, **changes,
+        )  # fmt: skip
+        due_at = now + timedelta(seconds=retry.delay(delivery["failures"]))
+        Email.objects.filter(id=email_id).update(scheduled_time=due_at, last_updated=now)
+        if retry.ambiguous:
+            Log.objects.create(
+                email_id=email_id, status=STATUS.requeued, exception_type="AmbiguousOutcome",
+                message=f"{error} SES may have accepted it: the retry may be a duplicate.",
+            )  # fmt: skip
     return True
 
 
@@ -417,3 +464,26 @@ def fail_unsent(emails: QuerySet[Email], now: datetime, message: str, kind: str)
 def unsent_bulk() -> int:
     """Bulk emails not sent yet: pending in the queue or held by a paused campaign."""
     return Email.objects.filter(NOT_SENT, lane_filter(BULK)).count()
+def stranded(now: datetime, after: timedelta) -> QuerySet[Email]:
+    """Priority "now" emails whose web request died mid-send (gunicorn's timeout): post_office
+    leaves them with no status, which no worker claims. Campaign mail held with no status is
+    the bulk lane's, and not stranded."""
+    return Email.objects.filter(
+        status__isnull=True, priority=PRIORITY.now, created__lte=now - after
+    )
+
+
+def repair_stranded(after: timedelta, now: datetime | None = None) -> int:
+    """Hand stranded "now" emails to the workers: queued, logged (the sweep calls this)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        ids = list(stranded(now, after).select_for_update(skip_locked=True)
+                   .values_list("id", flat=True)[:1000])  # fmt: skip
+        Email.objects.filter(id__in=ids).update(status=STATUS.queued, last_updated=now)
+        Log.objects.bulk_create(
+            Log(email_id=i, status=STATUS.queued, exception_type="Stranded",
+                message="Its priority 'now' send never finished (the web request was killed?);"
+                " queued for the workers.")
+            for i in ids
+        )  # fmt: skip
+    return len(ids)

@@ -6,30 +6,38 @@ from datetime import datetime
 
 from django.db.models import Count, Min, Q
 from django.utils import timezone
-from post_office.models import STATUS, Email
+from post_office.models import PRIORITY, STATUS, Email
 
 from bouncy import processing
 from mailer import feedback_links
+from mailer.conf import get_settings
 from mailer.exceptions import RateLimiterUnavailable
 from mailer.lanes import BULK, TRANSACTIONAL, lane_filter
 from mailer.models import Delivery
 from mailer.pacing import quota
 from mailer.queue import HELD, PENDING
+from mailer.sending import retry
 
 
 def queue_counts() -> dict[str, int | float | str | None]:
     """Counts keyed by state name (queued, sending, sent, failed, suppressed, ``held`` for a
-    paused campaign's mail, …), then the
-    pause (``paused``, ``paused_until``, ``pause_reason``), ``send_rate`` and ``ses_*`` counters,
-    ``feedback_pending`` (stored notifications waiting for their batch) and ``feedback_unlinked``
-    (feedback rows no Email was found for within the link window)."""
+    paused campaign's mail, ``retrying`` after a transient error, ``stranded`` for priority
+    "now" mail whose web request died, which the sweep queues), then ``retry_for``, the pause
+    (``paused``, ``pause_kind``, ``paused_until``, ``pause_reason``), ``send_rate`` and the
+    ``ses_*`` counters, ``feedback_pending`` (stored notifications waiting for their batch) and
+    ``feedback_unlinked`` (feedback rows no Email was found for within the link window)."""
     now = timezone.now()
+    conf = get_settings()
     pending = Q(status__in=PENDING)
     leased = Q(delivery__lease_expires_at__gt=now)
+    now_rows = Q(status__isnull=True, priority=PRIORITY.now)
+    abandoned = Q(created__lte=now - conf.stranded_after)
     suppressed = Q(delivery__state=Delivery.State.SUPPRESSED)
     counts = Email.objects.aggregate(
         queued=Count("id", filter=pending & ~leased),
-        sending=Count("id", filter=pending & leased),
+        sending=Count("id", filter=(pending & leased) | (now_rows & ~abandoned)),
+        stranded=Count("id", filter=now_rows & abandoned),
+        retrying=Count("id", filter=pending & Q(delivery__retrying_since__isnull=False)),
         sent=Count("id", filter=Q(status=STATUS.sent)),
         failed=Count("id", filter=Q(status=STATUS.failed) & ~suppressed),
         suppressed=Count("id", filter=Q(status=STATUS.failed) & suppressed),
@@ -46,7 +54,7 @@ def queue_counts() -> dict[str, int | float | str | None]:
     )
     counts["feedback_pending"] = processing.pending().count()
     counts["feedback_unlinked"] = feedback_links.unlinked_count(now)
-    return {**counts, **_limits(now)}
+    return {**counts, "retry_for": retry.describe(conf.retry_for), **_limits(now)}
 
 
 def _limits(now: datetime) -> dict[str, int | float | str | None]:
@@ -54,3 +62,25 @@ def _limits(now: datetime) -> dict[str, int | float | str | None]:
         return quota.snapshot(now)
     except RateLimiterUnavailable as exc:
         return {"paused": None, "pause_reason": str(exc)}
+
+
+def policy_lines(counts: dict) -> list[str]:
+    """The retry policy and the pause in force, in words (``mailer_status``'s text output; the
+    same facts as README's "Retries and pauses" table)."""
+    conf = get_settings()
+    lines = [
+        "retries: throttled -> again in 1-5 s, nothing spent; 5xx / no connection / no answer "
+        f"-> backoff from ~1 s to 5 min for {counts['retry_for']}, then failed with the last "
+        "error; this message refused -> failed",
+        f"pauses: account refused -> every worker pauses {conf.account_probe_seconds:.0f} s, "
+        "then the next send probes (no email fails); daily quota used up -> pause "
+        f"{conf.quota_pause_seconds:.0f} s (no email fails)",
+    ]
+    if counts.get("paused"):
+        lines.append(
+            f"PAUSED ({counts['pause_kind']}) until {counts['paused_until']}: "
+            f"{counts['pause_reason']}"
+        )
+    elif counts.get("paused") is None:
+        lines.append(f"UNKNOWN: {counts.get('pause_reason')}")
+    return lines

@@ -23,6 +23,8 @@ from mailer.suppression.ses_sync import removal, run
 logger = logging.getLogger(__name__)
 
 WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}"
+# A paused drain asks for a drain this long after the pause ends (Redis expires it by then).
+PAUSE_END_SLACK_SECONDS = 0.2
 
 
 @worker_process_init.connect
@@ -38,7 +40,8 @@ def _after_fork(**kwargs) -> None:
 def drain(lane: Lane) -> dict:
     """Send one batch of ``lane``; a full batch enqueues the next drain first."""
     wakeup.started(lane)
-    if quota.current_pause():
+    if paused := quota.current_pause():
+        wakeup.enqueue_drain_later(lane, paused.seconds_left + PAUSE_END_SLACK_SECONDS)
         return {"paused": True}
     if lane == BULK and not guard.bulk_allowed():
         return {"held": True}  # the reputation guard holds bulk mail; transactional goes on
@@ -64,6 +67,7 @@ def sweep() -> dict:
     apply stored feedback a lost wake-up left waiting; link feedback that came before its send
     was recorded."""
     expired = queue.expire_overdue()
+    repaired = queue.repair_stranded(get_settings().stranded_after)
     woken = [lane for lane in LANES if queue.due().filter(lane_filter(lane)).exists()]
     for lane in woken:
         wakeup.enqueue_drain(lane)
@@ -71,7 +75,7 @@ def sweep() -> dict:
         wakeup.enqueue_feedback()
         woken.append(wakeup.FEEDBACK)
     linked = feedback_links.retry_unlinked()
-    return {"expired": expired, "woken": woken, "linked": linked}
+    return {"expired": expired, "repaired": repaired, "woken": woken, "linked": linked}
 
 
 @worker_ready.connect

@@ -18,7 +18,7 @@ import redis
 from django.db import connection
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-WORKER_QUEUES = "mailroom,mailroom.transactional,mailroom.bulk"
+WORKER_QUEUES = "mailroom,mailroom.transactional,mailroom.bulk,mailroom.control"
 REDIS_HINT = (
     "start it with: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' "
     "--appendonly no"
@@ -79,11 +79,20 @@ def start_worker(
     procs: list[subprocess.Popen] = []
 
     def start(
-        *, concurrency: int = 2, beat: bool = False, env: dict | None = None
+        *,
+        concurrency: int = 2,
+        beat: bool = False,
+        env: dict | None = None,
+        queues: str = WORKER_QUEUES,
     ) -> subprocess.Popen:
         base = {"REDIS_URL": settings.REDIS_URL, "AWS_SES_ENDPOINT_URL": ses_sandbox.url}
         proc = spawn_worker(
-            {**base, **(env or {})}, tmp_path, len(procs), concurrency=concurrency, beat=beat
+            {**base, **(env or {})},
+            tmp_path,
+            len(procs),
+            concurrency=concurrency,
+            beat=beat,
+            queues=queues,
         )
         procs.append(proc)
         return proc
@@ -95,7 +104,13 @@ def start_worker(
 
 
 def spawn_worker(
-    env: dict, log_dir: Path, index: int, *, concurrency: int = 2, beat: bool = False
+    env: dict,
+    log_dir: Path,
+    index: int,
+    *,
+    concurrency: int = 2,
+    beat: bool = False,
+    queues: str = WORKER_QUEUES,
 ) -> subprocess.Popen:
     """One ``celery -A project worker`` process group on the test database (log in log_dir)."""
     full_env = {
@@ -113,7 +128,7 @@ def spawn_worker(
         "project",
         "worker",
         "-Q",
-        WORKER_QUEUES,
+        queues,
         "--concurrency",
         str(concurrency),
         "--without-gossip",

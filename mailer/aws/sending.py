@@ -35,7 +35,7 @@ def send(message: EmailMessage) -> SendResult:
     }
     if backend_settings.AWS_SES_CONFIGURATION_SET:
         params["ConfigurationSetName"] = backend_settings.AWS_SES_CONFIGURATION_SET
-    with classified():
+    with classified(source=message.from_email):
         answer = backend.connection.send_raw_email(**params)
     return SendResult(message_id=answer["MessageId"])
 

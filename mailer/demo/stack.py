@@ -16,7 +16,8 @@ from pathlib import Path
 from django.conf import settings
 
 TOPIC_ARN = "arn:aws:sns:us-east-1:000000000000:mailroom-demo-feedback"
-WORKER_QUEUES = "mailroom,mailroom.transactional,mailroom.bulk"
+# One process does everything in the demo, control tasks (sweep, quota refresh, ticks) included.
+WORKER_QUEUES = "mailroom,mailroom.transactional,mailroom.bulk,mailroom.control"
 
 
 @dataclass

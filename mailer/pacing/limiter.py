@@ -7,9 +7,10 @@ after SES throttled us. ``get_state()`` holds the pause, the last quota read and
 
 from __future__ import annotations
 
+import logging
 import random
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 
@@ -20,6 +21,8 @@ from mailer.clients import redis_client, shared
 from mailer.conf import get_settings
 from mailer.exceptions import RateLimiterUnavailable
 from mailer.lanes import BULK, TRANSACTIONAL, Lane
+
+logger = logging.getLogger(__name__)
 
 # Why no library: Celery's rate_limit is per worker process and counts tasks; django-ses's
 # throttle is per process and counts messages; limits / redis-cell / pyrate-limiter answer
@@ -39,13 +42,17 @@ from mailer.lanes import BULK, TRANSACTIONAL, Lane
 # ARGV: lane, weight, max wait ms, rate, use the stored rate (1/0), share, idle ms, horizon ms,
 # catch-up ms.
 # Returns {status, ms}: 1 granted (sleep ms), 0 retry after ms, -1 not before the deadline,
-# -2 paused.
+# -2 paused, -3 the stored rate is missing (Redis restarted empty): restore it, then retry.
 _RESERVE = """
 if redis.call('EXISTS', KEYS[5]) == 1 then return {-2, '0'} end
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + tonumber(clock[2]) / 1000
 local rate = tonumber(ARGV[4])
-if ARGV[5] == '1' then rate = tonumber(redis.call('GET', KEYS[4])) or rate end
+if ARGV[5] == '1' then
+  local stored = redis.call('GET', KEYS[4])
+  if not stored then return {-3, '0'} end
+  rate = tonumber(stored)
+end
 local weight, max_wait, horizon = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[8])
 local bulk = ARGV[1] == 'bulk'
 local start = math.max(tonumber(redis.call('GET', KEYS[1])) or 0, now - tonumber(ARGV[9]))
@@ -81,7 +88,11 @@ BUSY_KEY, COOLING_KEY = PREFIX + "transactional_until", PREFIX + "cooling"
 RATE_KEY, PAUSE_KEY = PREFIX + "rate", PREFIX + "pause"
 QUOTA_KEY, COUNTERS_KEY = PREFIX + "quota", PREFIX + "counters"
 QUOTA_FIELDS = ("max_send_rate", "max_24_hour_send", "sent_last_24_hours")
-GRANTED, RETRY, TOO_LATE, PAUSED = 1, 0, -1, -2
+GRANTED, RETRY, TOO_LATE, PAUSED, NO_RATE = 1, 0, -1, -2, -3
+RESTORE_KEY = PREFIX + "restoring"
+# One process restores a missing rate; the others wait this long between looks.
+RESTORE_POLL_SECONDS = 0.02
+RESTORE_LOCK_MS = 5000
 # Bulk may use the transactional share only when no transactional slot was taken this long ago.
 TRANSACTIONAL_IDLE_SECONDS = 1.0
 # How far ahead a sender may book its slot. Bulk's is the most a transactional email waits
@@ -110,8 +121,12 @@ class RateLimiter:
     def wait(self, weight: int, *, lane: Lane, deadline: float) -> bool:
         """Block until ``weight`` recipients may go; False if not before ``deadline`` (epoch s)
         or while sending is paused. Raises RateLimiterUnavailable if Redis is down."""
+        use_stored = True
         while True:
-            status, ms = self._try(weight, lane, deadline)
+            status, ms = self._try(weight, lane, deadline, use_stored)
+            if status == NO_RATE:
+                use_stored = self._restore_rate()
+                continue
             if status == RETRY:
                 time.sleep(ms / 1000 + random.uniform(0, 0.01))
                 continue
@@ -119,13 +134,34 @@ class RateLimiter:
                 time.sleep(ms / 1000)
             return status == GRANTED
 
-    def _try(self, weight: int, lane: Lane, deadline: float) -> tuple[int, float]:
+    def _restore_rate(self) -> bool:
+        """The stored rate is gone (Redis restarted empty): one process, single-flight, puts
+        back the last rate known (``set_rate_source``, the database); the others wait for it.
+        False (pace at the fallback for now) if no rate is known."""
+        with _redis_errors():
+            if self.client.set(RESTORE_KEY, "restoring", nx=True, px=RESTORE_LOCK_MS):
+                rate = _known_rate()
+                if rate:
+                    self.set_rate(rate, only_if_missing=True)
+                    self.client.delete(RESTORE_KEY)
+                    return True
+                self.client.set(RESTORE_KEY, "unknown", xx=True, px=RESTORE_LOCK_MS)
+                return False
+            if self.client.get(RESTORE_KEY) == b"unknown":
+                return False
+        time.sleep(RESTORE_POLL_SECONDS)
+        return True
+
+    def _try(
+        self, weight: int, lane: Lane, deadline: float, use_stored: bool = True
+    ) -> tuple[int, float]:
         conf = get_settings()
         lane = BULK if lane == BULK else TRANSACTIONAL
         max_wait_ms = max(0.0, deadline - time.time()) * 1000
         args = [
             lane, max(weight, 1), max_wait_ms,
-            conf.send_rate(None), 0 if conf.max_send_rate else 1, conf.transactional_share,
+            conf.send_rate(None), int(use_stored and not conf.max_send_rate),
+            conf.transactional_share,
             TRANSACTIONAL_IDLE_SECONDS * 1000, HORIZON_SECONDS[lane] * 1000,
             CATCH_UP_SECONDS * 1000,
         ]
@@ -166,10 +202,14 @@ class SharedState:
     def __init__(self, client: redis.Redis) -> None:
         self.client = client
 
-    def pause(self, seconds: float, reason: str) -> None:
-        """Stop every worker's sends for ``seconds`` (Redis expires the pause by itself)."""
+    def pause(self, seconds: float, reason: str, *, only_if_none: bool = False) -> bool:
+        """Stop every worker's sends for ``seconds`` (Redis expires the pause by itself);
+        False if ``only_if_none`` and a pause was already in force."""
         with _redis_errors():
-            self.client.set(PAUSE_KEY, reason, px=max(1, int(seconds * 1000)))
+            return bool(
+                self.client.set(PAUSE_KEY, reason, px=max(1, int(seconds * 1000)),
+                                nx=only_if_none)
+            )  # fmt: skip
 
     def resume(self) -> bool:
         """End the pause now; False if there was none."""
@@ -204,6 +244,28 @@ class SharedState:
         with _redis_errors():
             raw = self.client.hgetall(COUNTERS_KEY)
         return {k.decode(): int(v) for k, v in raw.items()}
+
+
+def _no_rate_source() -> float | None:
+    return None
+
+
+_rate_source: Callable[[], float | None] = _no_rate_source
+
+
+def _known_rate() -> float | None:
+    try:
+        return _rate_source()
+    except Exception:  # the database is down too: pace at the fallback rather than fail mail
+        logger.warning("Cannot read the last known send rate.", exc_info=True)
+        return None
+
+
+def set_rate_source(source: Callable[[], float | None]) -> None:
+    """Where the limiter finds the account rate when Redis lost it (``quota.known_rate``:
+    the database). Set once, when the app is ready; the limiter itself knows no models."""
+    global _rate_source
+    _rate_source = source
 
 
 def get_limiter() -> RateLimiter:

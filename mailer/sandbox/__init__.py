@@ -156,6 +156,18 @@ class SESSandbox:
         """Answer the next `count` sends (with a recipient containing `match`) with `code`."""
         self.state.add_fault(code, count, match)
 
+    def set_error_ratio(self, ratio: float, code: str = "ServiceUnavailable") -> None:
+        """Answer this share of sends with `code` (a 5xx by default) until set back to 0."""
+        self.state.switches.set_error_ratio(ratio, code)
+
+    def refuse_credentials(self, seconds: float) -> None:
+        """Answer every request with InvalidClientTokenId for `seconds` from now."""
+        self.state.switches.refuse_credentials(seconds)
+
+    def slow_answers(self, seconds: float, count: int = 1) -> None:
+        """Accept the next `count` sends but answer each only after `seconds`."""
+        self.state.switches.slow_answers(seconds, count)
+
     def __enter__(self) -> Self:
         return self.start()
 

@@ -30,6 +30,10 @@ _TABLE = (
           " in region {region}: {source}"),
     Fault("MessageTooLong", "rejected", 400, "Sender", "MessageRejected",
           400, "MessageRejected", "Message length is more than {limit} bytes long: '{length}'."),
+    Fault("RecipientNotVerified", "rejected", 400, "Sender", "MessageRejected",
+          400, "MessageRejected",
+          "Email address is not verified. The following identities failed the check"
+          " in region {region}: {recipients}"),
     Fault("MailFromDomainNotVerified", "rejected", 400, "Sender",
           "MailFromDomainNotVerifiedException", 400, "MailFromDomainNotVerifiedException",
           "MAIL FROM domain {domain} is not verified."),

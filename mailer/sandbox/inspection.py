@@ -41,6 +41,10 @@ def handle(state: SandboxState, request: Request) -> Response:
         return json_response(state.pending_faults())
     if route == ("POST", "/faults"):
         return _add_fault(state, request.body)
+    if route == ("GET", "/switches"):
+        return json_response(state.switches.describe())
+    if route == ("POST", "/switches"):
+        return _set_switches(state, request.body)
     return json_response({"error": f"no such endpoint: {request.method} {request.path}"}, 404)
 
 
@@ -61,6 +65,14 @@ def _add_fault(state: SandboxState, body: bytes) -> Response:
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         return json_response({"error": f"bad fault: {exc!s}"}, 400)
     return json_response({"ok": True, "pending": state.pending_faults()})
+
+
+def _set_switches(state: SandboxState, body: bytes) -> Response:
+    try:
+        state.switches.apply(json.loads(body or b"{}"))
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        return json_response({"error": f"bad switches: {exc!s}"}, 400)
+    return json_response(state.switches.describe())
 
 
 def page(messages: list[dict]) -> str:

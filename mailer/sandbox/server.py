@@ -54,7 +54,8 @@ def protocol_for(request: Request) -> ModuleType:
 def route(state: SandboxState, request: Request) -> Response:
     """Answer a request; an unexpected exception becomes the protocol's InternalFailure."""
     protocol = protocol_for(request)
-    if protocol is not inspection and not state.account.knows_key(request.access_key):
+    refused = not state.account.knows_key(request.access_key) or state.switches.refusing()
+    if protocol is not inspection and refused:
         state.count_failure("rejected")
         return protocol.render_error(SandboxError("InvalidClientTokenId"))
     try:
@@ -104,7 +105,10 @@ class SandboxHandler(BaseHTTPRequestHandler):
         if self.close_connection:
             lines.append("Connection: close")
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-        self.wfile.write(head + response.body)
+        try:
+            self.wfile.write(head + response.body)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (its read timeout)
+            self.close_connection = True
 
     def log_message(self, format: str, *args: object) -> None:
         """Silence the per-request log lines."""

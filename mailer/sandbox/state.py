@@ -15,6 +15,7 @@ from .feedback import FeedbackConfig, FeedbackHub
 from .limits import SlidingSum, TokenBucket
 from .submission import Submission
 from .suppression import AccountSuppressionList
+from .switches import Switches
 
 log = logging.getLogger(__name__)
 DAY = 86400.0
@@ -69,13 +70,15 @@ class SandboxState:
         self._identities: dict[str, None] = {}
         self._lock = threading.Lock()
         self._bucket = TokenBucket(limits.max_send_rate, time.monotonic())
+        self.switches = Switches()
         self.reset()
 
     def reset(self) -> None:
-        """Forget messages, counters, limit history, faults and feedback (identities and the
-        account's suppression list stay)."""
+        """Forget messages, counters, limit history, faults, switches and feedback (identities
+        and the account's suppression list stay)."""
         self.feedback.log.clear()
         self.suppression.forget_faults()
+        self.switches.reset()
         with self._lock:
             self._messages: list[dict] = []
             self._stats = dict.fromkeys(STAT_KEYS, 0)
@@ -88,6 +91,8 @@ class SandboxState:
         """Accept a send (returning its record) or raise the SandboxError SES would answer."""
         raw = submission.raw_bytes().decode("utf-8", "replace") if self.keep_raw else None
         count = len(submission.destinations)
+        if code := self.switches.error_for_send():
+            raise SandboxError(code, **submission.context())
         blocked = self.suppression.blocked(submission.destinations)
         with self._lock:
             self._raise_pending_fault(submission)
@@ -98,6 +103,8 @@ class SandboxState:
                 record["account_suppressed"] = sorted(blocked)
         self._simulate(record, submission, blocked)
         self._notify(record)
+        if delay := self.switches.take_slow_answer():
+            time.sleep(delay)  # accepted, but the answer comes late (past a read timeout)
         return record
 
     def _raise_pending_fault(self, submission: Submission) -> None:

@@ -41,6 +41,7 @@ class Submission:
             "domain": self.source.rpartition("@")[2],
             "config": self.configuration_set or "",
             "region": self.region.upper(),
+            "recipients": ", ".join(self.destinations),
         }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-import random
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -15,6 +15,8 @@ from mailer import aws, queue
 from mailer.conf import get_settings
 from mailer.exceptions import (
     RateLimiterUnavailable,
+    SESAccountError,
+    SESAmbiguousOutcome,
     SESDailyQuotaExceeded,
     SESError,
     SESPermanentError,
@@ -27,18 +29,20 @@ from mailer.pacing import quota
 from mailer.pacing.limiter import get_limiter
 from mailer.queue import Claim
 from mailer.queued_mail import QueuedMessage
+from mailer.sending import retry, wakeup
 from mailer.suppression import filtering
 from mailer.suppression.filtering import Decision
 
 logger = logging.getLogger(__name__)
 
-# A send is not started with less than this much of the lease left (at most a quarter of
-# the lease): the rest is given back to the queue for another drain.
-LEASE_MARGIN_SECONDS = 15.0
-THROTTLE_DELAY = (1.0, 5.0)
-TRANSIENT_DELAY = (30.0, 120.0)
-# After SES throttled us (or failed transiently), leave this much of the account rate unused.
+# After SES throttled us, leave this much of the account rate unused.
 COOL_DOWN_SECONDS = 1.0
+# How long a sender waits for an unreachable Redis (the limiter) before giving the email back,
+# and how often it looks.
+LIMITER_OUTAGE_WAIT_SECONDS = 30.0
+LIMITER_RETRY_SECONDS = 0.25
+# Mail due later than this is left to the periodic sweep rather than a delayed wake-up.
+LATER_WAKE_MAX_SECONDS = 60.0
 
 
 @dataclass
@@ -50,6 +54,7 @@ class BatchResult:
     suppressed: int = 0
     deferred: int = 0
     released: int = 0
+    paused: int = 0
 
     def add(self, outcome: str, n: int = 1) -> None:
         setattr(self, outcome, getattr(self, outcome) + n)
@@ -153,14 +158,28 @@ def _record(attempts: list[Attempt], claim: Claim, result: BatchResult) -> None:
 
 
 def _record_error(attempt: Attempt, claim: Claim) -> str:
-    """Throttles, pauses and transient errors requeue the email; anything else fails it."""
+    """Throttles, pauses and transient errors requeue the email (mailer.sending.retry says when);
+    a message-level refusal or an unexpected exception fails it."""
     email, exc = attempt.email, attempt.error
     if isinstance(exc, SESThrottled):
-        return _defer_and_cool_down(email, claim, exc, "throttled", THROTTLE_DELAY)
+        return _defer_and_cool_down(email, claim, exc, "throttled", queue.Retry(
+            lambda _: retry.throttle_delay()))  # fmt: skip
     if isinstance(exc, SESDailyQuotaExceeded):
-        return _defer_and_pause(email, claim, exc)
+        quota.count("daily_quota")
+        quota.pause(str(exc))
+        return _pause_defer(email, claim, exc, get_settings().quota_pause_seconds)
+    if isinstance(exc, SESAccountError):
+        quota.count("account")
+        quota.pause_account(exc)
+        return _pause_defer(email, claim, exc, get_settings().account_probe_seconds)
     if isinstance(exc, SESTransientError):
-        return _defer_and_cool_down(email, claim, exc, "transient", TRANSIENT_DELAY)
+        # No cool-down: a 5xx says nothing about our rate, and one per second would halve it.
+        transient = queue.Retry(retry.transient_delay, spend=True,
+                                retry_for=get_settings().retry_for,
+                                ambiguous=isinstance(exc, SESAmbiguousOutcome))  # fmt: skip
+        quota.count("transient")
+        kept = queue.defer(email.id, claim.token, str(exc), transient)
+        return "deferred" if kept else "failed"
     if isinstance(exc, SESPermanentError):
         quota.count("rejected")
         queue.record_failed(email.id, claim.token, str(exc), exc.code or "SESPermanentError")
@@ -172,14 +191,21 @@ def _record_error(attempt: Attempt, claim: Claim) -> str:
 
 def _take_rate(weight: int, lane: Lane, claim: Claim) -> bool:
     """Wait for the shared rate; False (give the email back) if the lease would run short,
-    sending is paused, or Redis is down."""
-    lease = (claim.expires_at - claim.claimed_at).total_seconds()
-    deadline = claim.expires_at.timestamp() - min(LEASE_MARGIN_SECONDS, lease / 4)
-    try:
-        return get_limiter().wait(weight, lane=lane, deadline=deadline)
-    except RateLimiterUnavailable:
-        logger.warning("Rate limiter unreachable; the email goes back to the queue.", exc_info=True)
-        return False
+    sending is paused, or Redis stays unreachable for LIMITER_OUTAGE_WAIT_SECONDS.
+
+    Waiting through a short Redis outage (a restart for maintenance) keeps the batch in hand:
+    when Redis is back the drain goes on at once, instead of waiting for the next sweep.
+    """
+    deadline = claim.expires_at.timestamp() - get_settings().lease_margin_seconds
+    give_up = min(deadline, time.time() + LIMITER_OUTAGE_WAIT_SECONDS)
+    while True:
+        try:
+            return get_limiter().wait(weight, lane=lane, deadline=deadline)
+        except RateLimiterUnavailable:
+            if time.time() + LIMITER_RETRY_SECONDS > give_up:
+                logger.warning("Rate limiter unreachable; the email goes back to the queue.")
+                return False
+            time.sleep(LIMITER_RETRY_SECONDS)
 
 
 def _build_message(email: Email, decision: Decision, mime: bytes | None):
@@ -191,41 +217,23 @@ def _build_message(email: Email, decision: Decision, mime: bytes | None):
 
 
 def _defer_and_cool_down(
-    email: Email, claim: Claim, exc: Exception, kind: str, delay: tuple[float, float]
+    email: Email, claim: Claim, exc: Exception, kind: str, how: queue.Retry
 ) -> str:
-    """Throttle, connection error or 5xx (issue 3): requeue without spending a retry, and
-    slow every worker down."""
-    outcome = _defer(email, claim, exc, delay, spend_retry=False)
+    """Throttled: requeue as ``how`` says, and slow every worker down."""
+    kept = queue.defer(email.id, claim.token, str(exc), how)
     quota.count(kind)
     try:
         get_limiter().cool_down(COOL_DOWN_SECONDS)
     except RateLimiterUnavailable:
         logger.warning("Could not cool the rate limiter down (Redis unreachable).")
-    return outcome
-
-
-def _defer_and_pause(email: Email, claim: Claim, exc: Exception) -> str:
-    """The 24-hour quota is used up: requeue the email for after the pause, pause everyone."""
-    seconds = get_settings().quota_pause_seconds
-    outcome = _defer(email, claim, exc, (seconds, seconds * 1.1), spend_retry=False)
-    quota.count("daily_quota")
-    quota.pause(str(exc))
-    return outcome
-
-
-def _defer(
-    email: Email, claim: Claim, exc: Exception, delay: tuple[float, float], *, spend_retry: bool
-) -> str:
-    jittered = random.uniform(*delay)
-    kept = queue.defer(
-        email.id,
-        claim.token,
-        jittered,
-        str(exc),
-        spend_retry=spend_retry,
-        max_retries=get_settings().max_retries,
-    )
     return "deferred" if kept else "failed"
+
+
+def _pause_defer(email: Email, claim: Claim, exc: Exception, seconds: float) -> str:
+    """Sending is paused (for the day's quota, or the account): the email goes back for when
+    the pause ends, spending nothing."""
+    queue.defer(email.id, claim.token, str(exc), queue.Retry(lambda _: retry.pause_delay(seconds)))
+    return "paused"
 
 
 _executor: dict[int, ThreadPoolExecutor] = {}
@@ -246,15 +254,29 @@ def drain_once(lane: Lane, worker: str, on_full_batch: Callable[[], None]) -> Ba
     """Claim one batch of ``lane`` and send it; a full batch first asks for a successor.
 
     Asking for the successor before sending lets another worker process start on the next
-    batch at once, so the drain spreads over every process without a coordinator.
+    batch at once, so the drain spreads over every process without a coordinator. After the
+    batch, a drain is made sure of (the successor may have been lost with a Redis restart),
+    and mail put back for a short wait gets a drain when it is due.
     """
     conf = get_settings()
     claim = queue.claim(lane, conf.batch_size, conf.lease_seconds, worker)
     if not claim:
         return BatchResult()
-    if len(claim.email_ids) >= conf.batch_size:
+    full = len(claim.email_ids) >= conf.batch_size
+    if full:
         on_full_batch()
     result = send_batch(claim)
-    if result.released and len(claim.email_ids) < conf.batch_size:
+    if result.released and not full:
         on_full_batch()  # what was given back needs a drain too
+    if full:
+        wakeup.ensure_drain(lane)
+    if result.deferred or result.paused:
+        _wake_when_due(lane)
     return result
+
+
+def _wake_when_due(lane: Lane) -> None:
+    """A drain for the lane's earliest mail that waits (a retry, the end of a pause)."""
+    seconds = queue.seconds_until_due(lane)
+    if seconds is not None and seconds <= LATER_WAKE_MAX_SECONDS:
+        wakeup.enqueue_drain_later(lane, seconds)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -26,14 +27,16 @@ PENDING_TTL_SECONDS = 30
 # Sent by name (``mailer.tasks`` imports this module: no import cycle).
 DRAIN_TASK = "mailer.drain"
 FEEDBACK = "feedback"  # the key of the feedback batch (not a lane)
+LATER_KEY = "mailroom:wake:{lane}:at:{second}"
 
 
 def request(lane: Lane) -> None:
     """Enqueue a drain of ``lane`` when the current transaction commits (deduplicated)."""
-    transaction.on_commit(lambda: _enqueue(lane))
+    transaction.on_commit(lambda: ensure_drain(lane))
 
 
-def _enqueue(lane: Lane) -> None:
+def ensure_drain(lane: Lane) -> None:
+    """Enqueue a drain of ``lane`` unless one is already waiting (best effort)."""
     _once(lane, lambda: enqueue_drain(lane))
 
 
@@ -49,6 +52,20 @@ def _once(name: str, enqueue: Callable[[], None]) -> None:
 def enqueue_drain(lane: Lane) -> None:
     """Put one drain task for ``lane`` on its Celery queue."""
     current_app.send_task(DRAIN_TASK, args=[lane], queue=queue_name(lane))
+
+
+def enqueue_drain_later(lane: Lane, seconds: float) -> None:
+    """Put a drain of ``lane`` on its queue due in ``seconds`` (the end of a pause, a retry's
+    time): one per lane and second of due time, so a burst of deferrals enqueues one drain."""
+    due = time.time() + max(0.0, seconds)
+    key = LATER_KEY.format(lane=lane, second=int(due))
+    try:
+        if redis_client().set(key, 1, nx=True, px=int(seconds * 1000) + 1000):
+            current_app.send_task(
+                DRAIN_TASK, args=[lane], queue=queue_name(lane), countdown=max(0.0, seconds)
+            )
+    except Exception:  # the sweep will find the mail
+        logger.warning("Could not enqueue a later wake-up; the sweep will.", exc_info=True)
 
 
 def started(lane: Lane) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -154,10 +155,12 @@ AWS_SES_CONFIGURATION_SET = env.optional("AWS_SES_CONFIGURATION_SET")
 # Mailroom's shared limiter paces sends; django-ses's per-process throttle would only sleep.
 AWS_SES_AUTO_THROTTLE = 0
 # No silent boto3 retries: every throttle is seen, counted and requeued by Mailroom.
+# One SES call lasts at most connect + read timeout: the lease keeps that much in hand
+# (mailer.E012), and an answer that never came is an ambiguous outcome (possible duplicate).
 AWS_SES_CONFIG = BotoConfig(
     retries={"total_max_attempts": 1, "mode": "standard"},
-    connect_timeout=5,
-    read_timeout=30,
+    connect_timeout=env.float("MAILROOM_SES_CONNECT_TIMEOUT", default=5.0),
+    read_timeout=env.float("MAILROOM_SES_READ_TIMEOUT", default=30.0),
     max_pool_connections=32,
 )
 
@@ -167,7 +170,11 @@ MAILROOM_RATE_HEADROOM = env.float("MAILROOM_RATE_HEADROOM", default=1.0)
 MAILROOM_LEASE_SECONDS = env.int("MAILROOM_LEASE_SECONDS", default=300, minimum=10)
 MAILROOM_BATCH_SIZE = env.int("MAILROOM_BATCH_SIZE", default=50, minimum=1)
 MAILROOM_SEND_THREADS = env.int("MAILROOM_SEND_THREADS", default=8, minimum=1)
-MAILROOM_MAX_RETRIES = env.int("MAILROOM_MAX_RETRIES", default=3, minimum=0)
+# Transient SES errors (5xx, connection errors, unknown outcomes) are retried with exponential
+# backoff for this long, then the email fails with its last error (mailer/retry.py).
+MAILROOM_RETRY_FOR = env.duration("MAILROOM_RETRY_FOR", default=timedelta(hours=24))
+# Deprecated: never had an effect; mailer.W010 says so when it is set (README, Configuration).
+MAILROOM_MAX_RETRIES = env.optional("MAILROOM_MAX_RETRIES")
 # Suppression: one-click unsubscribe links and the soft-bounce rule (mailer/conf.py validates).
 # Links default to http://localhost:8000 with DEBUG, else to https://<first ALLOWED_HOSTS name>.
 _SITE_HOST = next((h for h in ALLOWED_HOSTS[:1] if not h.startswith((".", "*"))), None)
@@ -198,6 +205,9 @@ MAILROOM_QUOTA_REFRESH_SECONDS = env.float("MAILROOM_QUOTA_REFRESH_SECONDS", def
 MAILROOM_FEEDBACK_LINK_MINUTES = env.int("MAILROOM_FEEDBACK_LINK_MINUTES", default=60, minimum=1)
 # Stored SES notifications one mailer.apply_feedback task applies at a time.
 MAILROOM_FEEDBACK_BATCH_SIZE = env.int("MAILROOM_FEEDBACK_BATCH_SIZE", default=500, minimum=1)
+# How long sending pauses after SES refused the account (credentials, sending paused, sender
+# not verified, …); when it ends, the next send is the probe: it resumes, or pauses again.
+MAILROOM_ACCOUNT_PROBE_SECONDS = env.float("MAILROOM_ACCOUNT_PROBE_SECONDS", default=15.0)
 
 # --- Reputation guard (mailer/reputation/conf.py validates; rates in percent) -------------------
 _REP = "MAILROOM_REPUTATION_"
@@ -249,6 +259,12 @@ CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = 25.0
 CELERY_WORKER_ENABLE_SOFT_SHUTDOWN_ON_IDLE = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": MAILROOM_LEASE_SECONDS * 2}
 CELERY_TIMEZONE = TIME_ZONE
+# Control tasks have their own queue, consumed by the beat dyno (Procfile: its worker runs
+# beat embedded and reads only this queue), so drains can never starve them (docs/decisions.md).
+CELERY_TASK_ROUTES = {
+    name: {"queue": "mailroom.control"}
+    for name in ("mailer.sweep", "mailer.refresh_quota", "reputation.refresh", "campaigns.tick")
+}
 
 # --- Security (check --deploy clean when DEBUG is off) -----------------------------------------
 if not DEBUG:

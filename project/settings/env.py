@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([dhms])")
+_UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 
 
 class EnvError(ImproperlyConfigured):
@@ -73,6 +77,23 @@ class Env:
         if not value > minimum:
             raise EnvError(name, f"is {value}, too small", f"set a number > {minimum}")
         return value
+
+    def duration(self, name: str, default: timedelta) -> timedelta:
+        """A positive duration: seconds (``3600``) or units (``24h``, ``90m``, ``1d12h``)."""
+        raw = self.environ.get(name, "").strip().lower()
+        if not raw:
+            return default
+        if re.fullmatch(r"\d+(\.\d+)?", raw):
+            seconds = float(raw)
+        elif re.fullmatch(r"(\s*\d+(\.\d+)?\s*[dhms])+\s*", raw):
+            seconds = sum(float(n) * _UNIT_SECONDS[u] for n, u in _DURATION_PART.findall(raw))
+        else:
+            raise EnvError(
+                name, f"is {raw!r}, not a duration", "use seconds or units, e.g. 24h, 90m, 1d"
+            )
+        if seconds <= 0:
+            raise EnvError(name, f"is {raw!r}, not positive", "set a duration above zero")
+        return timedelta(seconds=seconds)
 
     def list(self, name: str, default: tuple[str, ...] = ()) -> list[str]:
         raw = self.environ.get(name, "")

@@ -142,14 +142,34 @@ def test_record_sent_stores_the_ses_message_id():
     assert Email.objects.get(id=email_id).status == STATUS.sent
 
 
-def test_a_send_recorded_after_the_lease_was_lost_is_flagged():
+def test_a_late_outcome_is_kept_beside_and_never_overwrites_the_lease_holders():
     [email_id] = queue_emails(1)
     late = queue.claim("transactional", 10, 300, "w1")
     Delivery.objects.update(lease_expires_at=timezone.now() - timedelta(seconds=1))
-    queue.claim("transactional", 10, 300, "w2")
-    queue.record_sent(late.token, [queue.Sent(email_id, "ses-late", ["to@example.com"], [])])
+    holder = queue.claim("transactional", 10, 300, "w2")
+    queue.record_sent(holder.token, [queue.Sent(email_id, "ses-2", ["to@example.com"], [])])
+    queue.record_sent(late.token, [queue.Sent(email_id, "ses-1", ["to@example.com"], [])])
     delivery = Delivery.objects.get(email_id=email_id)
-    assert (delivery.state, delivery.possible_duplicate) == ("sent", True)
+    assert (delivery.state, delivery.ses_message_id, delivery.other_message_id) == (
+        "sent",
+        "ses-2",
+        "ses-1",
+    )
+    assert delivery.possible_duplicate is True
+    assert Log.objects.filter(email_id=email_id, exception_type="LateOutcome").count() == 1
+
+
+def test_a_late_outcome_before_the_holder_records_leaves_the_outcome_to_the_holder():
+    [email_id] = queue_emails(1)
+    late = queue.claim("transactional", 10, 300, "w1")
+    Delivery.objects.update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    holder = queue.claim("transactional", 10, 300, "w2")
+    queue.record_sent(late.token, [queue.Sent(email_id, "ses-1", ["to@example.com"], [])])
+    assert Delivery.objects.get(email_id=email_id).lease_token == holder.token
+    assert Email.objects.get(id=email_id).status == STATUS.queued
+    queue.record_sent(holder.token, [queue.Sent(email_id, "ses-2", ["to@example.com"], [])])
+    delivery = Delivery.objects.get(email_id=email_id)
+    assert (delivery.ses_message_id, delivery.other_message_id) == ("ses-2", "ses-1")
 
 
 def test_record_failed_keeps_the_error_on_the_row_and_in_the_log():
@@ -163,17 +183,25 @@ def test_record_failed_keeps_the_error_on_the_row_and_in_the_log():
     assert Log.objects.get(email_id=email_id).exception_type == "MessageRejected"
 
 
-def test_defer_requeues_later_and_spends_retries_only_when_asked():
+def test_defer_requeues_later_and_fails_once_transient_errors_outlast_retry_for():
     [email_id] = queue_emails(1)
     claim = queue.claim("transactional", 10, 300, "w1")
-    assert queue.defer(email_id, claim.token, 60, "Throttling", spend_retry=False, max_retries=0)
+    assert queue.defer(email_id, claim.token, "Throttling", queue.Retry(lambda _: 60))
     delivery = Delivery.objects.get(email_id=email_id)
     assert (delivery.throttles, delivery.failures, delivery.state) == (1, 0, "queued")
+    assert delivery.retrying_since is None
     assert Email.objects.get(id=email_id).scheduled_time > timezone.now() + timedelta(seconds=50)
+    transient = queue.Retry(lambda failures: failures, spend=True, retry_for=timedelta(hours=1))
     Email.objects.filter(id=email_id).update(scheduled_time=None)
     claim = queue.claim("transactional", 10, 300, "w1")
-    assert not queue.defer(email_id, claim.token, 60, "503", spend_retry=True, max_retries=0)
+    assert queue.defer(email_id, claim.token, "503 first", transient)
+    assert Delivery.objects.get(email_id=email_id).retrying_since is not None
+    Delivery.objects.update(retrying_since=timezone.now() - timedelta(hours=1))
+    Email.objects.filter(id=email_id).update(scheduled_time=None)
+    claim = queue.claim("transactional", 10, 300, "w1")
+    assert not queue.defer(email_id, claim.token, "503 last", transient)
     assert Email.objects.get(id=email_id).status == STATUS.failed
+    assert "503 last" in Delivery.objects.get(email_id=email_id).error
 
 
 def test_release_gives_back_unstarted_emails():

@@ -69,7 +69,7 @@ def test_two_workers_never_send_the_same_email_twice(start_worker, ses_sandbox):
 
 
 def test_ses_errors_end_on_the_row(start_worker, ses_sandbox):
-    ses_sandbox.add_fault("MessageRejected", count=1, match="unverified@")
+    ses_sandbox.add_fault("RecipientNotVerified", count=1, match="unverified@")
     send_mail("bad", "x", "from@example.com", ["unverified@example.com"])
     send_mail("good", "x", "from@example.com", ["ok@example.com"])
     start_worker()
@@ -89,6 +89,9 @@ def test_a_worker_killed_mid_batch_leaves_nothing_lost(start_worker, ses_sandbox
             "MAILROOM_MAX_SEND_RATE": "4",
             "MAILROOM_BATCH_SIZE": "30",
             "MAILROOM_LEASE_SECONDS": "10",
+            # A send starts only with one SES call's bound (1 + 2 s) and 5 s slack left.
+            "MAILROOM_SES_CONNECT_TIMEOUT": "1",
+            "MAILROOM_SES_READ_TIMEOUT": "2",
         },
     )
     wait_until(

@@ -8,12 +8,15 @@ import json
 from django.core.management.base import BaseCommand
 
 from mailer.reputation import status as reputation_status
-from mailer.status import queue_counts
+from mailer.status import policy_lines, queue_counts
 from mailer.suppression.ses_sync import status as ses_sync_status
 
 
 class Command(BaseCommand):
-    help = "Show how many emails are queued, sending, sent, failed and suppressed."
+    help = (
+        "Show how many emails are queued, sending, sent, failed and suppressed, the retry "
+        "policy and any sending pause."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--json", action="store_true", help="Print one JSON object.")
@@ -29,5 +32,7 @@ class Command(BaseCommand):
         width = max(len(name) for name in counts)
         for name, value in counts.items():
             self.stdout.write(f"{name:<{width}}  {'-' if value is None else value}")
+        for line in policy_lines(counts):
+            self.stdout.write(line)
         for line in reputation_status.lines(reputation) + ses_sync_status.lines(ses_suppression):
             self.stdout.write(line)

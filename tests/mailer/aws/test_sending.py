@@ -5,6 +5,7 @@ from django.core.mail import EmailMessage
 
 from mailer import aws
 from mailer.exceptions import (
+    SESAccountError,
     SESDailyQuotaExceeded,
     SESPermanentError,
     SESThrottled,
@@ -58,12 +59,17 @@ def test_get_quota_reads_the_account_limits(settings):
     [
         ("Throttling", SESThrottled, "Throttling"),
         ("DailyQuotaExceeded", SESDailyQuotaExceeded, "Throttling"),
-        ("AccountSendingPaused", SESDailyQuotaExceeded, "AccountSendingPausedException"),
         ("ServiceUnavailable", SESTransientError, "ServiceUnavailable"),
         ("InternalFailure", SESTransientError, "InternalFailure"),
-        ("MessageRejected", SESPermanentError, "MessageRejected"),
-        ("MailFromDomainNotVerified", SESPermanentError, "MailFromDomainNotVerifiedException"),
-        ("ConfigurationSetDoesNotExist", SESPermanentError, "ConfigurationSetDoesNotExist"),
+        # The account, not the message: every worker pauses, no email fails.
+        ("AccountSendingPaused", SESAccountError, "AccountSendingPausedException"),
+        ("InvalidClientTokenId", SESAccountError, "InvalidClientTokenId"),
+        ("MessageRejected", SESAccountError, "MessageRejected"),  # the sender is not verified
+        ("MailFromDomainNotVerified", SESAccountError, "MailFromDomainNotVerifiedException"),
+        ("ConfigurationSetDoesNotExist", SESAccountError, "ConfigurationSetDoesNotExist"),
+        # This message only.
+        ("RecipientNotVerified", SESPermanentError, "MessageRejected"),
+        ("InvalidParameterValue", SESPermanentError, "InvalidParameterValue"),
     ],
 )
 def test_each_ses_error_is_classified(ses_sandbox, fault, error_class, code):

@@ -8,7 +8,10 @@ import time
 
 import pytest
 
+from mailer.aws import Quota
 from mailer.exceptions import RateLimiterUnavailable
+from mailer.pacing import limiter as ratelimit
+from mailer.pacing import quota
 from mailer.pacing.limiter import CATCH_UP_SECONDS, HORIZON_SECONDS, TAT_KEY, get_limiter, get_state
 
 FAR = 3600.0
@@ -233,3 +236,33 @@ def test_unreachable_redis_raises_our_error(settings):
     settings.REDIS_URL = "redis://127.0.0.1:1/0"
     with pytest.raises(RateLimiterUnavailable, match="Redis"):
         get_limiter().wait(1, lane="transactional", deadline=time.time() + 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rate_lost_with_redis_is_restored_from_the_database_once(settings, redis_client):
+    settings.MAILROOM_MAX_SEND_RATE = None
+    quota.keep(Quota(max_send_rate=10, max_24_hour_send=50000, sent_last_24_hours=0))
+    redis_client.flushdb()  # a Redis restart: no rate stored
+    calls: list[float] = []
+    ratelimit.set_rate_source(lambda: calls.append(time.time()) or quota.known_rate())
+    try:
+        threads = [threading.Thread(target=timed, args=(1,)) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+    finally:
+        ratelimit.set_rate_source(quota.known_rate)
+    assert len(calls) == 1  # single-flight: one process reads the database
+    assert get_limiter().rate() == 10.0  # not the 1/s fallback
+
+
+@pytest.mark.django_db
+def test_with_no_rate_known_anywhere_the_limiter_paces_at_the_fallback(settings, redis_client):
+    settings.MAILROOM_MAX_SEND_RATE = None
+    ratelimit.set_rate_source(lambda: None)
+    try:
+        assert timed(1) < 0.2
+        assert get_limiter().rate() is None  # nothing made up is stored
+    finally:
+        ratelimit.set_rate_source(quota.known_rate)

@@ -7,6 +7,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -15,10 +16,13 @@ from django.core.mail import EmailMessage
 from django.core.management import call_command
 
 from mailer import aws
+from mailer.exceptions import SESAccountError
 from mailer.pacing import quota
 from mailer.pacing.limiter import get_limiter, get_state
 from mailer.sandbox import SESSandbox
 from tests.conftest import wait_until
+
+pytestmark = pytest.mark.django_db  # the quota read is kept in the database
 
 ACCESS_DENIED = (
     b'<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><Error><Type>Sender</Type>'
@@ -165,6 +169,22 @@ def test_mailer_status_json_shows_pause_rate_and_counters(redis_client, settings
     assert status["paused_until"] > "2000"
     assert status["send_rate"] == 14
     assert status["ses_throttled"] == 2 and status["ses_rejected"] == 0
+
+
+def test_mailer_status_says_an_account_pause_fails_nothing_and_shows_the_policy(
+    redis_client, settings, capsys
+):
+    settings.MAILROOM_RETRY_FOR = timedelta(hours=6)
+    quota.pause_account(SESAccountError("InvalidClientTokenId: bad key", "InvalidClientTokenId"))
+    call_command("mailer_status", "--json")
+    status = json.loads(capsys.readouterr().out)
+    assert (status["paused"], status["pause_kind"], status["retry_for"]) == (1, "account", "6h")
+    assert "InvalidClientTokenId" in status["pause_reason"]
+    assert isinstance(status["stranded"], int) and isinstance(status["retrying"], int)
+    call_command("mailer_status")
+    text = capsys.readouterr().out
+    assert "for 6h, then failed with the last error" in text
+    assert "PAUSED (account)" in text and "no email fails" in text
 
 
 def test_refresh_runs_on_beat():

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
+
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from post_office import mail
-from post_office.models import STATUS, Email
+from post_office.models import PRIORITY, STATUS, Email
 
+from mailer import queue, tasks
+from mailer.conf import NOW_WAIT_SECONDS, get_settings
 from mailer.models import Delivery, Unsubscribe
+from mailer.pacing.limiter import get_state
+from mailer.status import queue_counts
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +64,7 @@ def test_all_recipients_suppressed_sends_nothing_and_ends_suppressed(ses_sandbox
 
 
 def test_a_rejected_send_fails_with_the_reason(ses_sandbox):
-    ses_sandbox.add_fault("MessageRejected")
+    ses_sandbox.add_fault("RecipientNotVerified")
 
     email = send_now(recipients=["ann@example.com"])
 
@@ -75,3 +83,49 @@ def test_a_transactional_only_suppression_does_not_block_now_mail_from_bulk_rule
     email.refresh_from_db()
     assert email.status == STATUS.sent
     assert [m["destinations"] for m in ses_sandbox.messages()] == [["news-only@example.com"]]
+
+
+def test_a_now_email_that_cannot_go_in_time_is_left_queued_for_the_workers(ses_sandbox):
+    get_state().pause(60, "SES refused the account: InvalidClientTokenId: test")
+    started = time.monotonic()
+
+    email = send_now(recipients=["ann@example.com"])  # returns: nothing raised
+
+    assert time.monotonic() - started < NOW_WAIT_SECONDS + 5  # far from gunicorn's 30 s
+    email.refresh_from_db()
+    assert email.status == STATUS.queued and ses_sandbox.messages() == []
+    assert not email.logs.filter(status=STATUS.failed).exists()
+    assert Delivery.objects.get(email=email).state == "queued"
+    assert list(queue.due().values_list("id", flat=True)) == [email.id]
+
+
+def test_a_now_email_meeting_a_5xx_is_handed_to_the_workers_not_failed(ses_sandbox):
+    ses_sandbox.add_fault("ServiceUnavailable")
+
+    email = send_now(recipients=["ann@example.com"])
+
+    email.refresh_from_db()
+    assert email.status == STATUS.queued
+    assert "ServiceUnavailable" in Delivery.objects.get(email=email).error
+
+
+def test_a_now_email_whose_request_died_is_counted_and_queued_by_the_sweep(settings):
+    email = Email.objects.create(from_email="a@example.com", to=["b@example.com"],
+                                 priority=PRIORITY.now, status=None)  # fmt: skip
+    old = timezone.now() - get_settings().stranded_after - timedelta(seconds=1)
+    Email.objects.filter(id=email.id).update(created=old)
+
+    assert queue_counts()["stranded"] == 1
+    assert tasks.sweep()["repaired"] == 1
+    email.refresh_from_db()
+    assert email.status == STATUS.queued
+    assert email.logs.get().exception_type == "Stranded"
+    assert queue_counts()["stranded"] == 0
+
+
+def test_a_now_email_being_sent_counts_as_sending_not_stranded():
+    Email.objects.create(from_email="a@example.com", to=["b@example.com"],
+                         priority=PRIORITY.now, status=None)  # fmt: skip
+    counts = queue_counts()
+    assert (counts["sending"], counts["stranded"]) == (1, 0)
+    assert tasks.sweep()["repaired"] == 0

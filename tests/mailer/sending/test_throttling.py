@@ -3,6 +3,7 @@ email always ends sent, failed with its reason, or queued again; never lost."""
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -10,6 +11,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from botocore.config import Config as BotoConfig
 from django.db import connections
 from django.utils import timezone
 from post_office import mail as post_office_mail
@@ -123,13 +125,14 @@ def test_rate_enforced_by_the_endpoint_loses_nothing(ses_sandbox, settings):
     assert assert_nothing_lost(ids)["sent"] == 20
 
 
-def test_transient_error_requeues_without_spending_a_retry(ses_sandbox):
+def test_a_first_transient_error_is_retried_within_a_second(ses_sandbox):
     ses_sandbox.add_fault("ServiceUnavailable", count=1)
     [email_id] = queue_mail(["a@example.com"])
     assert send_claimed().deferred == 1
     email = Email.objects.select_related("delivery").get(id=email_id)
-    assert email.scheduled_time > timezone.now() + timedelta(seconds=25)
-    assert (email.delivery.failures, email.delivery.throttles) == (0, 1)
+    assert email.scheduled_time <= timezone.now() + timedelta(seconds=1)
+    assert (email.delivery.failures, email.delivery.throttles) == (1, 0)
+    assert email.delivery.retrying_since is not None
     assert quota.snapshot()["ses_transient"] == 1
     assert_nothing_lost([email_id])
 
@@ -144,7 +147,7 @@ def test_connection_error_requeues(ses_sandbox, settings):
 
 
 def test_permanent_error_fails_at_once_with_the_reason(ses_sandbox):
-    ses_sandbox.add_fault("MessageRejected", count=1, match="bad@")
+    ses_sandbox.add_fault("RecipientNotVerified", count=1, match="bad@")
     bad, good = queue_mail(["bad@example.com"], ["good@example.com"])
     result = send_claimed()
     assert (result.sent, result.failed) == (1, 1)
@@ -160,14 +163,15 @@ def test_daily_quota_pauses_sending_and_loses_nothing(ses_sandbox, settings):
     settings.MAILROOM_QUOTA_PAUSE_SECONDS = 60
     ids = queue_mail(*[[f"r{i}@example.com"] for i in range(6)])
     result = send_claimed()
-    assert result.sent == 3 and result.deferred >= 1 and result.deferred + result.released == 3
+    assert result.sent == 3 and result.paused >= 1 and result.paused + result.released == 3
     paused = quota.current_pause()
     assert paused is not None and "Daily message quota exceeded" in paused.reason
     later = timezone.now() + timedelta(seconds=50)
-    assert Email.objects.filter(id__in=ids, scheduled_time__gt=later).count() == result.deferred
+    assert Email.objects.filter(id__in=ids, scheduled_time__gt=later).count() == result.paused
     status = queue_counts()
     assert status["paused"] == 1 and "quota" in status["pause_reason"]
-    assert status["ses_daily_quota"] == result.deferred
+    assert status["pause_kind"] == "daily_quota"
+    assert status["ses_daily_quota"] == result.paused
     assert tasks.drain("transactional") == {"paused": True}  # the drain claims nothing
     assert assert_nothing_lost(ids) == {"sent": 3, "failed": 0, "queued": 3}
 
@@ -181,8 +185,12 @@ def test_daily_quota_pauses_sending_and_loses_nothing(ses_sandbox, settings):
 
 def test_claims_are_released_before_the_lease_runs_out(ses_sandbox, settings):
     settings.MAILROOM_MAX_SEND_RATE = 4.0
+    settings.AWS_SES_CONFIG = BotoConfig(connect_timeout=1, read_timeout=1,
+                                         retries={"total_max_attempts": 1})  # fmt: skip
+    aws.reset_client()
     ids = queue_mail(*[[f"r{i}@example.com"] for i in range(30)])
-    claim = queue.claim("transactional", 100, 4, "test")  # deadline: 3 s after the claim
+    # deadline: 3 s after the claim (10 s lease, less one SES call's 2 s bound and 5 s slack)
+    claim = queue.claim("transactional", 100, 10, "test")
     result = batch.send_batch(claim)
     assert result.sent + result.released == 30
     assert 8 <= result.sent <= 16 and result.released >= 14
@@ -192,7 +200,8 @@ def test_claims_are_released_before_the_lease_runs_out(ses_sandbox, settings):
     assert quota.snapshot()["ses_released"] == result.released
 
 
-def test_limiter_down_gives_emails_back(ses_sandbox, settings):
+def test_limiter_down_gives_emails_back(ses_sandbox, settings, monkeypatch):
+    monkeypatch.setattr(batch, "LIMITER_OUTAGE_WAIT_SECONDS", 0.5)
     ids = queue_mail(["a@example.com"], ["b@example.com"])
     settings.REDIS_URL = "redis://127.0.0.1:1/0"
     assert send_claimed().released == 2
@@ -228,3 +237,76 @@ def test_workers_pause_on_the_daily_quota_and_resume_by_themselves(start_worker,
                "sending resumed by itself after the pause")
     assert assert_nothing_lost(ids)["sent"] == 8
     assert get_limiter().rate() is not None
+
+
+def test_refused_credentials_pause_everyone_fail_nothing_and_log_once(
+    ses_sandbox, settings, caplog
+):
+    settings.MAILROOM_ACCOUNT_PROBE_SECONDS = 1.5
+    ids = queue_mail(*[[f"r{i}@example.com"] for i in range(6)])
+    ses_sandbox.refuse_credentials(5.0)  # long enough for a slow machine to start sending
+    with caplog.at_level(logging.ERROR, logger="mailer.quota"):
+        result = send_claimed()
+    assert result.failed == 0 and result.paused >= 1
+    assert result.paused + result.released == 6
+    status = queue_counts()
+    assert status["pause_kind"] == "account" and "InvalidClientTokenId" in status["pause_reason"]
+    assert status["ses_account"] == result.paused
+    assert [r.levelname for r in caplog.records].count("ERROR") == 1  # per pause, not per email
+    delivery = Delivery.objects.filter(email_id__in=ids, state="queued").first()
+    assert (delivery.failures, delivery.throttles) == (0, 1)  # nothing spent toward failing
+    assert tasks.drain("transactional") == {"paused": True}
+    assert assert_nothing_lost(ids) == {"sent": 0, "failed": 0, "queued": 6}
+
+    wait_until(lambda: quota.current_pause() is None, 10, "the pause to end by itself")
+    wait_until(lambda: not ses_sandbox.state.switches.refusing(), 10, "the keys to work again")
+    make_due()
+    assert send_claimed().sent == 6  # the keys work again: sending resumed without anyone
+    assert assert_nothing_lost(ids)["sent"] == 6
+
+
+def test_an_unverified_sender_pauses_but_a_refused_recipient_fails_its_email_only(ses_sandbox):
+    ses_sandbox.add_fault("MessageRejected", count=1, match="first@")  # names the sender
+    ses_sandbox.add_fault("RecipientNotVerified", count=1, match="second@")
+    first, second = queue_mail(["first@example.com"], ["second@example.com"])
+    assert send_claimed().paused == 1
+    assert quota.current_pause() is not None
+    get_state().resume()
+    make_due()
+    assert send_claimed().sent == 1
+    assert Email.objects.get(id=first).status == STATUS.sent
+    send_claimed()
+    assert Email.objects.get(id=second).status == STATUS.failed
+    assert "second@example.com" in Delivery.objects.get(email_id=second).error
+
+
+def test_an_answer_that_never_came_is_retried_and_flagged(ses_sandbox, settings):
+    settings.AWS_SES_CONFIG = BotoConfig(
+        connect_timeout=1, read_timeout=0.5, retries={"total_max_attempts": 1}
+    )
+    aws.reset_client()
+    ses_sandbox.slow_answers(1.5, count=1)
+    [email_id] = queue_mail(["a@example.com"])
+    assert send_claimed().deferred == 1
+    delivery = Delivery.objects.get(email_id=email_id)
+    assert delivery.possible_duplicate and delivery.failures == 1
+    assert Log.objects.filter(email_id=email_id, exception_type="AmbiguousOutcome").exists()
+    make_due()
+    assert send_claimed().sent == 1
+    assert len(ses_sandbox.messages()) == 2  # the copy SES took silently, and the retry
+    assert Delivery.objects.get(email_id=email_id).possible_duplicate
+
+
+def test_transient_errors_fail_the_email_with_its_last_error_after_retry_for(
+    ses_sandbox, settings
+):
+    settings.MAILROOM_RETRY_FOR = timedelta(hours=24)
+    ses_sandbox.set_error_ratio(1.0, "InternalFailure")
+    [email_id] = queue_mail(["a@example.com"])
+    assert send_claimed().deferred == 1
+    Delivery.objects.update(retrying_since=timezone.now() - timedelta(hours=24, seconds=1))
+    make_due()
+    assert send_claimed().failed == 1
+    delivery = Delivery.objects.get(email_id=email_id)
+    assert delivery.state == "failed" and "InternalFailure" in delivery.error
+    assert Log.objects.get(email_id=email_id).exception_type == "RetriesExhausted"

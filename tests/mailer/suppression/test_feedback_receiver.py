@@ -76,6 +76,14 @@ def test_every_row_is_linked_to_the_sent_email(case):
     assert linked and set(linked) == {email.pk}
 
 
+def test_feedback_for_the_second_copy_of_an_email_sent_twice_links_too():
+    doc = fixture("awsdoc_notification_delivery.json")
+    email = sent_email("the-copy-the-lease-holder-sent")
+    Delivery.objects.filter(email=email).update(other_message_id=doc["mail"]["messageId"])
+    store(doc)
+    assert bouncy_models.Delivery.objects.get().email_id == email.pk
+
+
 def test_rows_of_mail_sent_elsewhere_stay_unlinked():
     store(fixture("awsdoc_notification_delivery.json"))
     assert bouncy_models.Delivery.objects.get().email_id is None
