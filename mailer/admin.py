@@ -191,7 +191,10 @@ class MailroomEmailAdmin(EmailAdmin):
     change_form_template = "admin/mailer/email/change_form.html"
 
     def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
-        return [*super().get_readonly_fields(request, obj), "dropped_recipients"]
+        # The queue owns status; priority picks the lane, and with it the suppression scope.
+        # An edit of either would send (or re-send) mail around the recorded paths above.
+        inherited = super().get_readonly_fields(request, obj)
+        return [*inherited, "status", "priority", "dropped_recipients"]
 
     def get_fieldsets(self, request: HttpRequest, obj=None) -> list:
         extra = ("Suppression", {"fields": ["dropped_recipients"]})

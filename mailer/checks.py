@@ -100,3 +100,16 @@ def check_max_retries_deprecated(app_configs, **kwargs) -> list:
         hint="Remove MAILROOM_MAX_RETRIES; set MAILROOM_RETRY_FOR (e.g. 6h) to retry for less.",
         id="mailer.W010",
     )]
+
+
+@register()
+def check_post_office_celery(app_configs, **kwargs) -> list:
+    """post_office's own Celery task stays off: Mailroom's workers send the queue."""
+    if getattr(settings, "POST_OFFICE", {}).get("CELERY_ENABLED"):
+        return [Error(
+            "POST_OFFICE['CELERY_ENABLED'] is on: post_office would queue its own send task for "
+            "every email, beside Mailroom's drains.",
+            hint="Leave it False; Mailroom's workers (celery -A project worker) send queued mail.",
+            id="mailer.E030",
+        )]
+    return []

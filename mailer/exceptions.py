@@ -63,6 +63,10 @@ class RateLimiterUnavailable(MailerError):
     """Redis, which holds the shared rate limit, cannot be reached: nothing may be sent."""
 
 
+class InvalidRecipient(MailerError):
+    """A recipient of a message sent at once is not exactly one mailbox: nothing is sent."""
+
+
 class AllRecipientsSuppressed(MailerError):
     """Every recipient of a message sent at once (priority "now") is on the suppression list."""
 

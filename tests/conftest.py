@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -169,3 +170,24 @@ def wait_until(predicate: Callable[[], bool], timeout: float, message: str) -> N
             return
         time.sleep(0.1)
     pytest.fail(f"Timed out after {timeout:.0f} s: {message}", pytrace=False)
+
+
+@pytest.fixture
+def close_sender_connections() -> Iterator[None]:
+    """Afterwards, close each sender thread's connection so the test database can be dropped."""
+    from django.db import connections
+
+    from mailer.sending import batch
+
+    yield
+    pool = batch._executor.pop(os.getpid(), None)
+    if pool is None:
+        return
+    barrier = threading.Barrier(pool._max_workers)
+
+    def close(_: int) -> None:
+        connections.close_all()
+        barrier.wait(timeout=10)  # one job per thread
+
+    list(pool.map(close, range(pool._max_workers)))
+    pool.shutdown()

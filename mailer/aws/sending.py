@@ -12,11 +12,13 @@ from django_ses.conf import settings as backend_settings
 
 from mailer.aws.clients import sending_backend
 from mailer.aws.errors import classified
+from mailer.suppression.addresses import lookup_key
 
 
 @dataclass(frozen=True)
 class SendResult:
     message_id: str
+    destinations: list[str]  # the mailboxes SES was given (envelope_recipients)
 
 
 def send(message: EmailMessage) -> SendResult:
@@ -28,16 +30,28 @@ def send(message: EmailMessage) -> SendResult:
     message, which cost more than a quarter of a worker's CPU per send.
     """
     backend = sending_backend()
+    destinations = envelope_recipients(message)
     params = {
         "Source": _ascii(message.from_email, message),
-        "Destinations": [_ascii(address, message) for address in message.recipients()],
+        "Destinations": destinations,
         "RawMessage": {"Data": get_message_bytes(message)},
     }
     if backend_settings.AWS_SES_CONFIGURATION_SET:
         params["ConfigurationSetName"] = backend_settings.AWS_SES_CONFIGURATION_SET
     with classified(source=message.from_email):
         answer = backend.connection.send_raw_email(**params)
-    return SendResult(message_id=answer["MessageId"])
+    return SendResult(message_id=answer["MessageId"], destinations=destinations)
+
+
+def envelope_recipients(message: EmailMessage) -> list[str]:
+    """The mailboxes SES delivers to: each recipient's parsed address.
+
+    ``mailer.suppression.addresses.lookup_key``, the identity the suppression check looks up.
+
+    Given explicitly, SES delivers to exactly those mailboxes, whatever display names or
+    comments the headers carry.
+    """
+    return [lookup_key(recipient) for recipient in message.recipients()]
 
 
 def _ascii(address: str, message: EmailMessage) -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from mailer.exceptions import InvalidAddress
-from mailer.suppression.addresses import normalize
+from mailer.suppression.addresses import address_of
 
 EMAIL_COLUMN = "email"
 
@@ -76,7 +76,7 @@ def _row(line: int, header: list[str], cells: list[str], seen: dict[str, int]) -
         return LineError(line, "contains a NUL character (\\x00), which cannot be stored")
     values = dict(zip(header, cells, strict=True))
     try:
-        address = normalize(values.pop(EMAIL_COLUMN))
+        address = address_of(values.pop(EMAIL_COLUMN))
     except InvalidAddress as exc:
         return LineError(line, exc.messages[0])
     if address in seen:

@@ -30,6 +30,7 @@ from mailer import aws
 from mailer.conf import NOW_WAIT_SECONDS
 from mailer.exceptions import (
     AllRecipientsSuppressed,
+    InvalidRecipient,
     RateLimiterUnavailable,
     SESAccountError,
     SESError,
@@ -68,7 +69,7 @@ class SESBackend(BaseEmailBackend):
                     raise SESThrottled(str(exc), "Throttling") from exc
                 hand_over(email_id, str(exc))
                 continue
-            except (SESError, AllRecipientsSuppressed):
+            except (SESError, AllRecipientsSuppressed, InvalidRecipient):
                 if not self.fail_silently:
                     raise
                 continue
@@ -79,6 +80,9 @@ class SESBackend(BaseEmailBackend):
 def send_now(message: EmailMessage, email_id: int | None) -> None:
     """Drop suppressed recipients, wait for the limit, send, and record it on ``email_id``."""
     decision = filtering.filter_message(message)
+    if decision.invalid:
+        _record(email_id, State.FAILED, error=decision.invalid_error)
+        raise InvalidRecipient(decision.invalid_error)
     if not decision.recipients:
         error = suppressed_error(decision.dropped)
         _record(email_id, State.SUPPRESSED, dropped=decision.dropped, error=error)
@@ -100,7 +104,7 @@ def send_now(message: EmailMessage, email_id: int | None) -> None:
         _record(email_id, State.FAILED, dropped=decision.dropped, error=str(exc))
         raise
     _record(email_id, State.SENT, ses_message_id=result.message_id,
-            recipients=decision.recipients, dropped=decision.dropped)
+            recipients=result.destinations, dropped=decision.dropped)
 
 
 def email_id_of(message: EmailMessage) -> int | None:

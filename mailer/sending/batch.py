@@ -23,12 +23,13 @@ from mailer.exceptions import (
     SESThrottled,
     SESTransientError,
 )
-from mailer.lanes import Lane, lane_of
+from mailer.lanes import BULK, Lane, lane_of
 from mailer.models import StoredMime
 from mailer.pacing import quota
 from mailer.pacing.limiter import get_limiter
 from mailer.queue import Claim
 from mailer.queued_mail import QueuedMessage
+from mailer.reputation import guard
 from mailer.sending import retry, wakeup
 from mailer.suppression import filtering
 from mailer.suppression.filtering import Decision
@@ -98,7 +99,11 @@ def _send_wave(
 ) -> None:
     ready = []
     for email in emails:
-        if decisions[email.id].recipients:
+        if decisions[email.id].invalid:
+            queue.record_failed(email.id, claim.token, decisions[email.id].invalid_error,
+                                "InvalidRecipient")
+            result.add("failed")
+        elif decisions[email.id].recipients:
             ready.append(email)
         else:
             queue.record_suppressed(email.id, claim.token, decisions[email.id].dropped)
@@ -131,7 +136,7 @@ def _attempt(email: Email, decision: Decision, claim: Claim, mime: bytes | None)
         if not _take_rate(len(message.recipients()), lane_of(email.priority), claim):
             return Attempt(email, decision, "released")
         sent = aws.send(message)
-        return Attempt(email, decision, "sent", sent.message_id, message.recipients())
+        return Attempt(email, decision, "sent", sent.message_id, sent.destinations)
     except Exception as exc:  # a bug or bad data must not leave the email in limbo
         if not isinstance(exc, SESError):
             logger.exception("Email %s could not be sent", email.id)
@@ -248,6 +253,16 @@ def _pool() -> ThreadPoolExecutor:
             get_settings().send_threads, thread_name_prefix="mailroom-send"
         )
     return _executor[pid]
+
+
+def stopped(lane: Lane) -> str:
+    """Why ``lane`` may not send now: "paused" (SES's quota, an operator), "held" (the
+    reputation guard holds bulk mail); "" when it may."""
+    if quota.current_pause():
+        return "paused"
+    if lane == BULK and not guard.bulk_allowed():
+        return "held"
+    return ""
 
 
 def drain_once(lane: Lane, worker: str, on_full_batch: Callable[[], None]) -> BatchResult:

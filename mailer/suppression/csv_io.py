@@ -12,7 +12,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from mailer.exceptions import InvalidAddress, SuppressionImportError
 from mailer.models import Unsubscribe
-from mailer.suppression.addresses import normalize
+from mailer.suppression.addresses import address_of
 from mailer.suppression.store import Entry
 
 ADDRESS_COLUMNS = ("address", "email")
@@ -80,7 +80,7 @@ def _entry(row: dict, column: str, default_scope: str, source: str) -> Entry:
     if not address:
         raise LineError("no address")
     return Entry(
-        address=normalize(address),
+        address=address_of(address),
         reason=Unsubscribe.Reason.IMPORTED,
         scope=_scope(row.get("scope"), default_scope),
         source=source,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from mailer.models import Unsubscribe
-from mailer.suppression.addresses import normalize
+from mailer.suppression.addresses import address_of
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
@@ -18,7 +18,7 @@ class ManualUnsubscribeForm(forms.ModelForm):
         fields = ("address", "scope", "expires_at", "note")
 
     def clean_address(self) -> str:
-        return normalize(self.cleaned_data["address"])
+        return address_of(self.cleaned_data["address"])
 
 
 class RemovalForm(forms.Form):

@@ -116,3 +116,17 @@ def test_requeue_leaves_pending_held_and_leased_mail_alone():
     assert outcome.queued == [] and outcome.skipped == 3
     assert Email.objects.get(pk=held.pk).status is None
     assert Email.objects.get(pk=leased.pk).status == STATUS.sent
+
+
+@pytest.mark.django_db
+def test_the_change_form_cannot_set_status_or_priority():
+    """Status is the queue's; priority is the lane (and the suppression scope)."""
+    email = _sent_email()
+    client = _client("view_email", "change_email")
+    url = reverse("admin:post_office_email_change", args=[email.pk])
+    form = client.get(url).context["adminform"].form
+    assert "status" not in form.fields and "priority" not in form.fields
+    client.post(url, {"to": "to@example.com", "from_email": "from@example.com",
+                      "status": STATUS.queued, "priority": 3})
+    email.refresh_from_db()
+    assert email.status == STATUS.sent and not Log.objects.filter(email=email).exists()

@@ -40,11 +40,11 @@ def test_suppressed_recipients_are_dropped_and_the_send_is_recorded(ses_sandbox)
 
     email.refresh_from_db()
     (received,) = ses_sandbox.messages()
-    assert sorted(received["destinations"]) == ["Ann <ann@example.com>", "audit@example.com"]
+    assert sorted(received["destinations"]) == ["ann@example.com", "audit@example.com"]
     delivery = Delivery.objects.get(email=email)
     assert email.status == STATUS.sent and delivery.state == "sent"
     assert delivery.ses_message_id == received["message_id"]
-    assert delivery.recipients == ["Ann <ann@example.com>", "audit@example.com"]
+    assert delivery.recipients == ["ann@example.com", "audit@example.com"]
     assert delivery.dropped == [{"address": "gone@example.com", "reason": "hard_bounce"}]
 
 

@@ -4,15 +4,12 @@ email always ends sent, failed with its reason, or queued again; never lost."""
 from __future__ import annotations
 
 import logging
-import os
-import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from botocore.config import Config as BotoConfig
-from django.db import connections
 from django.utils import timezone
 from post_office import mail as post_office_mail
 from post_office.models import STATUS, Email, Log
@@ -42,20 +39,8 @@ def ses_sandbox(request, settings, redis_client) -> Iterator[SESSandbox]:
 
 
 @pytest.fixture(autouse=True)
-def _close_sender_connections() -> Iterator[None]:
-    """Afterwards, close each sender thread's connection so the test database can be dropped."""
-    yield
-    pool = batch._executor.pop(os.getpid(), None)
-    if pool is None:
-        return
-    barrier = threading.Barrier(pool._max_workers)
-
-    def close(_: int) -> None:
-        connections.close_all()
-        barrier.wait(timeout=10)  # one job per thread
-
-    list(pool.map(close, range(pool._max_workers)))
-    pool.shutdown()
+def _close_sender_connections(close_sender_connections) -> None:
+    """Every test here sends from the sender threads."""
 
 
 def limits(**values) -> pytest.MarkDecorator:

@@ -111,9 +111,13 @@ def test_an_email_with_every_recipient_suppressed_has_none_left():
                                 {"address": "b@example.com", "reason": "complaint"}]
 
 
-def test_unparseable_recipients_are_left_for_ses_to_judge():
+def test_an_unparseable_recipient_is_not_sent_and_says_why():
+    """It cannot be checked against the list, so its email fails (the worker records why)."""
     mail = Email(id=10**9, from_email="f@example.com", to=["not an address"], cc=[], bcc=[])
-    assert filter_batch([mail])[mail.id].to == ["not an address"]
+    decision = filter_batch([mail])[mail.id]
+    assert decision.to == [] and decision.invalid == [
+        "'not an address' cannot be used: it needs a local part, an @ and a domain."]
+    assert decision.invalid_error.startswith("Recipient cannot be used: 'not an address'")
 
 
 def test_same_address_in_two_emails_of_the_batch():
