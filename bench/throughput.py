@@ -79,7 +79,7 @@ def sent_count() -> int:
 def post_office_run(env: dict[str, str], count: int) -> float:
     """post_office's own ``send_queued_mail`` (django-ses backend), start-up time subtracted."""
     po_env = {**os.environ, **env, "DJANGO_SETTINGS_MODULE": "bench.settings_post_office"}
-    command = [sys.executable, "manage.py", "send_queued_mail", "--log-level", "1"]
+    command = [sys.executable, "bench/post_office_send.py"]  # post_office's loop as it ships
     queue_emails(0)
     start = time.perf_counter()
     subprocess.run(command, cwd=BASE_DIR, env=po_env, check=True, capture_output=True)

@@ -86,3 +86,15 @@ def test_cleanup_mail_deletes_only_finished_mail():
 def test_post_office_s_celery_task_may_not_be_turned_on(settings):
     settings.POST_OFFICE = {**settings.POST_OFFICE, "CELERY_ENABLED": True}
     assert "mailer.E030" in [error.id for error in run_checks()]
+
+
+def test_restore_puts_post_office_s_loop_back_for_the_benchmark():
+    from mailer import post_office_paths
+
+    assert post_office.mail.send_queued is post_office_paths.send_queued
+    post_office_paths.restore()
+    try:
+        assert post_office.mail.send_queued is post_office_paths._ORIGINAL["send_queued"]
+    finally:
+        post_office_paths.install()
+    assert post_office.mail.send_queued is post_office_paths.send_queued
