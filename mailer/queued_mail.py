@@ -16,7 +16,7 @@ from email import message_from_bytes
 from email.message import Message
 from email.mime.base import MIMEBase
 from email.policy import Policy
-from email.utils import make_msgid, parseaddr
+from email.utils import make_msgid
 
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
@@ -24,6 +24,7 @@ from post_office.models import PRIORITY, STATUS, Attachment, Email
 from post_office.settings import get_message_id_fqdn
 
 from mailer.aws import limits
+from mailer.suppression.addresses import mailbox
 
 LINESEP = "\r\n"
 SUBJECT_MAX = Email._meta.get_field("subject").max_length
@@ -156,11 +157,12 @@ def _bodies(message: EmailMessage) -> tuple[str, str]:
 
 def _envelope(addresses: list) -> list[str]:
     """Recipients for the Email's comma-separated fields: a display name holding a comma would
-    be split in two when read back, so such a recipient keeps only its address (the MIME
-    headers keep the name)."""
+    be split in two when read back, so such a recipient keeps only its mailbox (the MIME
+    headers keep the name). A recipient that is not exactly one mailbox (a group, two
+    addresses) raises InvalidAddress: ``parseaddr`` would keep its first address only."""
     kept = []
     for address in map(str, addresses):
-        kept.append(parseaddr(address)[1] or address if "," in address else address)
+        kept.append("@".join(mailbox(address)) if "," in address else address)
     return kept
 
 
