@@ -12,7 +12,7 @@ post_office ships ways to send and delete queued mail that know nothing of Mailr
 ``install()`` (run by ``MailerConfig.ready``) puts the functions below in their place in
 post_office's modules, so every caller, post_office's commands included, takes Mailroom's road.
 Replacing module attributes is the only hook: post_office calls these by name and offers no
-setting for them (docs/decisions.md §20).
+setting for them (docs/decisions.md §24).
 """
 
 from __future__ import annotations
