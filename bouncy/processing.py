@@ -33,6 +33,12 @@ class Processed:
     notifications: int = 0
     rows: int = 0
 
+    def __bool__(self) -> bool:
+        return bool(self.notifications)
+
+    def __add__(self, other: Processed) -> Processed:
+        return Processed(self.notifications + other.notifications, self.rows + other.rows)
+
 
 def pending() -> QuerySet[Notification]:
     """Notifications whose rows are still to be made, oldest first."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 from dataclasses import asdict
 
 from celery import shared_task
@@ -49,15 +50,23 @@ def drain(lane: Lane) -> dict:
     return asdict(result)
 
 
+FEEDBACK_TASK_SECONDS = 5.0
+
+
 @shared_task(name="mailer.apply_feedback", acks_late=True, ignore_result=True)
 def apply_feedback() -> dict:
-    """Apply one batch of stored SES feedback; a full batch enqueues the next one."""
+    """Apply stored SES feedback, batch after batch until none waits (or for 5 s, then hand
+    over to a successor): a task costs a database connection (Celery closes it after each
+    task) and its own overhead, so a stream of notifications is not one task per batch."""
     wakeup.feedback_started()
-    limit = get_settings().feedback_batch_size
-    done = processing.process_pending(limit)
-    if done.notifications >= limit:
-        wakeup.enqueue_feedback()
-    return asdict(done)
+    limit, deadline = get_settings().feedback_batch_size, time.monotonic() + FEEDBACK_TASK_SECONDS
+    total = processing.Processed()
+    while done := processing.process_pending(limit):
+        total += done
+        if time.monotonic() > deadline:
+            wakeup.enqueue_feedback()
+            break
+    return asdict(total)
 
 
 @shared_task(name="mailer.sweep", ignore_result=True)

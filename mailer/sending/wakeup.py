@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
+import os
+import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -26,6 +29,7 @@ PENDING_KEY = "mailroom:wake:{lane}"
 PENDING_TTL_SECONDS = 30
 # Sent by name (``mailer.tasks`` imports this module: no import cycle).
 DRAIN_TASK = "mailer.drain"
+FEEDBACK_TASK = "mailer.apply_feedback"
 FEEDBACK = "feedback"  # the key of the feedback batch (not a lane)
 LATER_KEY = "mailroom:wake:{lane}:at:{second}"
 
@@ -74,20 +78,67 @@ def started(lane: Lane) -> None:
 
 
 def request_feedback() -> None:
-    """Enqueue a feedback batch (deduplicated); bouncy calls this after its commit."""
-    _once(FEEDBACK, enqueue_feedback)
+    """Make sure a feedback batch will run; called after a notification's commit.
+
+    The Redis round trip happens in this process's waker thread, not in the web request, and
+    a burst of requests costs one call: see ``Waker``.
+    """
+    _feedback_waker.request()
+
+
+class Waker:
+    """One thread per process that runs ``_once(name, enqueue)`` after each burst of requests.
+
+    ``request`` only sets an event. The thread clears it, then calls Redis: every request made
+    before the clear (so every notification committed before it) is covered by that call, and a
+    request made after it sets the event again. A process that exits with a request pending
+    makes the call at exit; one killed outright leaves it to the sweep.
+    """
+
+    def __init__(self, name: str, enqueue: Callable[[], None]) -> None:
+        self.name, self.enqueue = name, enqueue
+        self._event = threading.Event()
+        self._pid = 0
+        self._lock = threading.Lock()
+
+    def request(self) -> None:
+        if self._pid != os.getpid():
+            self._start()
+        self._event.set()
+
+    def flush(self) -> None:
+        """Make a pending call now (process exit)."""
+        if self._event.is_set():
+            self._event.clear()
+            _once(self.name, self.enqueue)
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._pid == os.getpid():
+                return
+            self._event = threading.Event()  # a forked child starts with its own
+            threading.Thread(target=self._run, name=f"wake-{self.name}", daemon=True).start()
+            self._pid = os.getpid()
+
+    def _run(self) -> None:
+        while True:
+            self._event.wait()
+            self._event.clear()
+            _once(self.name, self.enqueue)
 
 
 def enqueue_feedback() -> None:
     """Put one ``mailer.apply_feedback`` task on the default queue."""
-    from mailer.tasks import apply_feedback
-
-    apply_feedback.apply_async()
+    current_app.send_task(FEEDBACK_TASK)
 
 
 def feedback_started() -> None:
     """A feedback batch began: notifications stored after this need a new wake-up."""
     redis_client().delete(PENDING_KEY.format(lane=FEEDBACK))
+
+
+_feedback_waker = Waker(FEEDBACK, enqueue_feedback)
+atexit.register(_feedback_waker.flush)
 
 
 @receiver(email_queued, dispatch_uid="mailer.wake_on_queue")
