@@ -8,7 +8,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from bouncy import inbound
 from bouncy.exceptions import SesParseError
+from bouncy.inbound import RECEIVED, ReceivedMail
 
 BOUNCE, COMPLAINT, DELIVERY = "Bounce", "Complaint", "Delivery"
 NOTIFICATION_FORMAT, EVENT_FORMAT = "notification", "event"
@@ -18,7 +20,7 @@ _DETAIL_KEYS = {
     "Reject": "reject", "Open": "open", "Click": "click", "Rendering Failure": "failure",
     "DeliveryDelay": "deliveryDelay", "Subscription": "subscription",
 }
-KNOWN_TYPES = frozenset(_DETAIL_KEYS) | {"AmazonSnsSubscriptionSucceeded"}
+KNOWN_TYPES = frozenset(_DETAIL_KEYS) | {"AmazonSnsSubscriptionSucceeded", RECEIVED}
 _HARD_STATUS = re.compile(r"5\.\d{1,3}\.\d{1,3}")
 _SHORT = 64
 
@@ -88,11 +90,13 @@ class SesContent:
     complaints: tuple[ComplaintRecord, ...] = ()
     deliveries: tuple[DeliveryRecord, ...] = ()
     others: tuple[OtherEvent, ...] = ()
+    received: ReceivedMail | None = None
 
     @property
     def row_count(self) -> int:
-        """How many rows storing this makes (one per recipient, one per other event)."""
-        return len(self.bounces) + len(self.complaints) + len(self.deliveries) + len(self.others)
+        """How many rows storing this makes (one per recipient, one per other event or mail)."""
+        feedback = len(self.bounces) + len(self.complaints) + len(self.deliveries)
+        return feedback + len(self.others) + (self.received is not None)
 
 
 def parse(message: str, *, received: datetime) -> SesContent:
@@ -100,6 +104,8 @@ def parse(message: str, *, received: datetime) -> SesContent:
     doc = _load(message)
     kind, fmt = _kind(doc)
     mail = _mail(_obj(doc, "mail"))
+    if kind == RECEIVED and fmt == NOTIFICATION_FORMAT:
+        return SesContent(kind, fmt, mail, received=inbound.parse(doc, mail.timestamp or received))
     detail = _detail(doc, kind)
     when = _time(detail.get("timestamp")) or mail.timestamp or received
     content = SesContent(kind=kind, format=fmt, mail=mail)

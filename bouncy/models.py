@@ -140,3 +140,56 @@ class Event(MailFeedback):
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.mail_id}"
+
+
+class ReceivedMessage(models.Model):
+    """One message SES received (a receipt rule's SNS or S3 action), stored once per SES id.
+
+    The raw MIME is kept when the SNS action carried it; an S3 action's message stays in S3
+    (``action`` names the bucket and key) and is fetched only when an operator asks for it.
+    """
+
+    notification = models.OneToOneField(Notification, on_delete=models.CASCADE)
+    mail_id = models.TextField("SES MessageId")
+    timestamp = models.DateTimeField(help_text="When SES received it.")
+    recipients = models.JSONField(default=list, help_text="Envelope recipients the rule matched.")
+    spam_verdict = models.CharField(max_length=32, blank=True)
+    virus_verdict = models.CharField(max_length=32, blank=True)
+    spf_verdict = models.CharField("SPF verdict", max_length=32, blank=True)
+    dkim_verdict = models.CharField("DKIM verdict", max_length=32, blank=True)
+    dmarc_verdict = models.CharField("DMARC verdict", max_length=32, blank=True)
+    dmarc_policy = models.CharField("DMARC policy", max_length=32, blank=True)
+    action = models.JSONField(default=dict, help_text="The receipt action (type, topic, bucket).")
+    return_path = models.TextField(blank=True, help_text="The envelope sender (MAIL FROM).")
+    from_header = models.TextField("From", blank=True)
+    from_address = models.TextField(blank=True)
+    to = models.JSONField(default=list, blank=True)
+    cc = models.JSONField(default=list, blank=True)
+    subject = models.TextField(blank=True)
+    date = models.DateTimeField(null=True, blank=True)
+    message_id = models.TextField("Message-ID", blank=True)
+    in_reply_to = models.TextField("In-Reply-To", blank=True)
+    references = models.JSONField(default=list, blank=True)
+    headers = models.JSONField(default=list, blank=True, help_text="[name, value] pairs.")
+    headers_truncated = models.BooleanField(default=False)
+    text = models.TextField(blank=True, help_text="The text part (or the HTML part's text).")
+    size = models.PositiveIntegerField(null=True, blank=True, help_text="Bytes, when known.")
+    raw = models.BinaryField(null=True, blank=True, help_text="The MIME message, when inline.")
+    content_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-timestamp"]
+        constraints = [
+            models.UniqueConstraint(fields=["mail_id"], name="bouncy_received_once_per_ses_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"from {self.from_address or self.return_path or '?'}: {self.subject[:60]}"
+
+    @property
+    def action_type(self) -> str:
+        return self.action.get("type", "")
+
+    def header_values(self, name: str) -> list[str]:
+        """Every value of header ``name`` (case-insensitive), in order."""
+        return [value for key, value in self.headers if key.lower() == name.lower()]

@@ -2,7 +2,9 @@
 
 ``process_pending(n)`` takes up to n notifications still waiting (oldest first, skipping any
 another process holds), stores their Bounce, Complaint, Delivery and Event rows, sends
-``feedback_batch`` (and ``feedback`` per row) and marks them processed, all in one transaction.
+``feedback_batch`` (and ``feedback`` per row), stores each received message (``Received``, once
+per SES message id) and sends ``received`` for it, and marks them processed, all in one
+transaction.
 If the process dies halfway, nothing of it stays: the notifications wait for the next batch.
 """
 
@@ -20,8 +22,8 @@ from django.utils import timezone
 
 from bouncy import events
 from bouncy.exceptions import SesParseError
-from bouncy.models import Bounce, Complaint, Delivery, Event, Notification
-from bouncy.signals import feedback, feedback_batch
+from bouncy.models import Bounce, Complaint, Delivery, Event, Notification, ReceivedMessage
+from bouncy.signals import feedback, feedback_batch, received
 
 logger = logging.getLogger(__name__)
 
@@ -53,20 +55,24 @@ def process_pending(limit: int) -> Processed:
         )
         if not batch:
             return Processed()
-        rows = _store_rows(batch)
+        stored = _store_rows(batch)
+        rows = [row for row in stored if type(row) is not ReceivedMessage]
         for row in rows:
             feedback.send(sender=type(row), instance=row)
         feedback_batch.send(sender=Notification, rows=rows)
+        for row in stored:
+            if type(row) is ReceivedMessage:
+                received.send(sender=ReceivedMessage, instance=row)
         Notification.objects.filter(pk__in=[n.pk for n in batch]).update(
             processed_at=timezone.now()
         )
-    return Processed(len(batch), len(rows))
+    return Processed(len(batch), len(stored))
 
 
 def _store_rows(batch: list[Notification]) -> list[models.Model]:
     """Every new row of the batch, in arrival order; one INSERT per model."""
     rows = _unseen([row for notification in batch for row in _rows(notification)])
-    for model in (Bounce, Complaint, Delivery, Event):
+    for model in (Bounce, Complaint, Delivery, Event, ReceivedMessage):
         objs = [row for row in rows if type(row) is model]
         if objs:
             model.objects.bulk_create(objs)  # sets each row's id (PostgreSQL, SQLite ≥ 3.35)
@@ -86,18 +92,33 @@ def _rows(notification: Notification) -> list[models.Model]:
         *(Complaint(**common, **_values(r)) for r in content.complaints),
         *(Delivery(**common, **_values(r)) for r in content.deliveries),
         *(Event(**common, **_values(r)) for r in content.others),
+        *_received(notification, content),
     ]
+
+
+def _received(notification: Notification, content: events.SesContent) -> list[ReceivedMessage]:
+    mail = content.received
+    if mail is None:
+        return []
+    values = _values(mail)
+    for name, status in values.pop("verdicts").items():
+        values[f"{name}_verdict"] = status
+    values["headers"] = [list(pair) for pair in mail.headers]
+    values = {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
+    values["mail_id"] = mail.mail_id or f"(none: notification {notification.pk})"
+    return [ReceivedMessage(notification=notification, **values)]
 
 
 def _unseen(rows: list[models.Model]) -> list[models.Model]:
     """``rows`` without the SES events stored already, or earlier in this batch.
 
     An event is a bounce or complaint (its ``feedbackId`` and recipient) or a delivery (the SES
-    message id and recipient): the same one in another SNS envelope adds no row. One query per
+    message id and recipient), or a received message (its SES message id): the same one in
+    another SNS envelope adds no row. One query per
     model for the whole batch; on PostgreSQL transaction-level advisory locks on the SES message
     ids make two batches holding copies of one event wait for each other.
     """
-    keyed = [row for row in rows if type(row) in _IDENTITY and row.mail_id]
+    keyed = [row for row in rows if type(row) in _KEYED and row.mail_id]
     mail_ids = sorted({row.mail_id for row in keyed})
     if not mail_ids:
         return rows
@@ -107,6 +128,8 @@ def _unseen(rows: list[models.Model]) -> list[models.Model]:
         for model, field in _IDENTITY.items()
         for key in _stored(model, field, mail_ids)
     }
+    received = ReceivedMessage.objects.filter(mail_id__in=mail_ids)
+    seen |= {(ReceivedMessage, (m,)) for m in received.values_list("mail_id", flat=True)}
     fresh = []
     for row in rows:
         key = (type(row), _identity(row))
@@ -118,9 +141,13 @@ def _unseen(rows: list[models.Model]) -> list[models.Model]:
 
 # Which field, with the recipient, names an SES event (None: not deduplicated).
 _IDENTITY = {Bounce: "feedback_id", Complaint: "feedback_id", Delivery: "mail_id"}
+# A received message is named by its SES message id alone (two rules may publish it).
+_KEYED = (*_IDENTITY, ReceivedMessage)
 
 
-def _identity(row: models.Model) -> tuple[str, str, str] | None:
+def _identity(row: models.Model) -> tuple[str, ...] | None:
+    if type(row) is ReceivedMessage:
+        return (row.mail_id,)
     field = _IDENTITY.get(type(row))
     value = getattr(row, field, "") if field else ""
     return (row.mail_id, value, row.address) if value and row.mail_id else None

@@ -16,3 +16,7 @@ feedback_batch = Signal()
 # feedback.send(sender=<model class>, instance=<row>): the same rows one by one, in the same
 # transaction, for receivers that want them so (it costs queries per row: prefer feedback_batch).
 feedback = Signal()
+
+# received.send(sender=ReceivedMessage, instance=<row>), once per stored received message, inside
+# the transaction that stored it; receivers must be idempotent (a row may be handed over again).
+received = Signal()

@@ -9,12 +9,13 @@ from typing import Self
 
 from .account import Account
 from .feedback import FeedbackConfig, FeedbackHub
+from .inbound import Inbound, InboundError
 from .server import SandboxServer
 from .state import Limits, SandboxState
 from .suppression import AccountSuppressionList
 from .topic import DEFAULT_TOPIC_ARN
 
-__all__ = ["DEFAULT_TOPIC_ARN", "SESSandbox"]
+__all__ = ["DEFAULT_TOPIC_ARN", "Inbound", "InboundError", "SESSandbox"]
 
 
 class SESSandbox:
@@ -138,6 +139,15 @@ class SESSandbox:
     def redeliver(self, sns_message_id: str) -> None:
         """POST a published SNS message again, unchanged (SNS delivers at least once)."""
         self.feedback.redeliver(sns_message_id)
+
+    def receive(self, raw: bytes, **envelope: object) -> dict:
+        """Receive ``raw`` as SES would and publish its signed ``Received`` notification.
+
+        ``envelope``: ``recipients``, ``sender``, ``verdicts`` (e.g. ``{"spam": "FAIL"}``) and
+        ``encoding`` (``BASE64`` or ``UTF8``), as in ``Inbound``. Returns the SNS and SES ids;
+        the signed body is in ``notifications()`` (and POSTed to the feedback URL, if any).
+        """
+        return self.feedback.receive(Inbound(raw, **envelope))  # type: ignore[arg-type]
 
     def send_subscription_confirmation(self) -> dict:
         """POST a SubscriptionConfirmation; the subscription is pending until it is confirmed."""

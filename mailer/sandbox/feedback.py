@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from . import mime, notifications, simulator, sns_messages
+from . import inbound, mime, notifications, simulator, sns_messages
 from .feedback_log import PENDING, FeedbackLog, Published
 from .publisher import Publisher
 from .submission import Submission
@@ -83,6 +83,16 @@ class FeedbackHub:
             message = json.dumps(ses_json, separators=(",", ":"))
             fields = sns_messages.notification(self.topic.arn, message, subject)
             self._publish(fields, outcome.scenario.kind, mail.message_id, outcome.recipients)
+
+    def receive(self, mail: inbound.Inbound) -> dict:
+        """Publish a received message as a receipt rule's SNS action would (``Received``)."""
+        ses_id = inbound.ses_message_id()
+        ses_json = inbound.received_json(mail, self.topic.arn, ses_id, time.time())
+        message = json.dumps(ses_json, separators=(",", ":"))
+        fields = sns_messages.notification(self.topic.arn, message, inbound.RECEIPT_SUBJECT)
+        recipients = tuple(ses_json["receipt"]["recipients"])
+        published = self._publish(fields, "Received", ses_id, recipients)
+        return {**published, "ses_message_id": ses_id}
 
     def request_confirmation(self) -> dict:
         """Send a SubscriptionConfirmation (the subscription is pending until it is visited)."""

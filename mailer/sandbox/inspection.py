@@ -8,6 +8,7 @@ import time
 from html import escape
 from urllib.parse import parse_qs
 
+from .inbound import Inbound
 from .state import SandboxState
 from .wire import Request, Response, json_response
 
@@ -30,6 +31,8 @@ def handle(state: SandboxState, request: Request) -> Response:
         return json_response(state.feedback.topic.describe())
     if route == ("POST", "/subscription-confirmation"):
         return json_response(state.feedback.request_confirmation())
+    if route == ("POST", "/inbound"):
+        return _receive(state, request.body)
     if route == ("GET", "/stats"):
         return json_response(state.stats())
     if route == ("POST", "/reset"):
@@ -73,6 +76,18 @@ def _set_switches(state: SandboxState, body: bytes) -> Response:
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         return json_response({"error": f"bad switches: {exc!s}"}, 400)
     return json_response(state.switches.describe())
+
+
+def _receive(state: SandboxState, body: bytes) -> Response:
+    """POST /_sandbox/inbound {"raw": MIME text, "recipients", "sender", "verdicts", "encoding"}."""
+    try:
+        spec = json.loads(body or b"{}")
+        raw = spec.pop("raw").encode("utf-8")
+        spec["recipients"] = tuple(spec.get("recipients") or ())
+        published = state.feedback.receive(Inbound(raw, **spec))
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        return json_response({"error": f"bad inbound message: {exc!s}"}, 400)
+    return json_response(published)
 
 
 def page(messages: list[dict]) -> str:

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "post_office",
     "mailer",
     "mailer.campaigns",
+    "mailer.replies",
     "bouncy",
 ]
 
@@ -233,6 +234,25 @@ MAILROOM_REPUTATION_CAMPAIGN_FACTOR = env.float(_REP + "CAMPAIGN_FACTOR", defaul
 MAILROOM_REPUTATION_NOTIFY_ADMINS = env.bool(_REP + "NOTIFY_ADMINS", default=True)
 MAILROOM_REPUTATION_REFRESH_SECONDS = env.float(_REP + "REFRESH_SECONDS", default=60.0)
 MAILROOM_REPUTATION_SNAPSHOT_DAYS = env.int(_REP + "SNAPSHOT_DAYS", default=7, minimum=1)
+
+# --- Replies to the no-reply addresses (mailer/replies/conf.py validates) ---------------------
+# Addresses whose received replies get the friendly automatic answer (empty: none answer).
+MAILROOM_REPLY_ADDRESSES = [a.lower() for a in env.list("MAILROOM_REPLY_ADDRESSES")]
+# Forward every received reply to this support address too (a new message, original attached).
+MAILROOM_REPLIES_FORWARD_TO = env.optional("MAILROOM_REPLIES_FORWARD_TO")
+if MAILROOM_REPLIES_FORWARD_TO and MAILROOM_REPLIES_FORWARD_TO.lower() in MAILROOM_REPLY_ADDRESSES:
+    raise EnvError(
+        "MAILROOM_REPLIES_FORWARD_TO", "is one of MAILROOM_REPLY_ADDRESSES (a loop)",
+        "forward to a support mailbox that is not a reply address",
+    )
+# The answer: a post_office EmailTemplate of this name if set, else MAILROOM_REPLY_TEXT.
+MAILROOM_REPLY_TEMPLATE = env.optional("MAILROOM_REPLY_TEMPLATE")
+MAILROOM_REPLY_TEXT = env.str(
+    "MAILROOM_REPLY_TEXT",
+    default="Hello,\n\nthis address does not receive mail, so your message was not read by"
+    " anyone. Please reply on the site instead.\n\nThank you.",
+)
+MAILROOM_REPLY_WINDOW_HOURS = env.int("MAILROOM_REPLY_WINDOW_HOURS", default=24, minimum=1)
 
 # --- bouncy ------------------------------------------------------------------------------------
 BOUNCY_TOPIC_ARN = env.list("BOUNCY_TOPIC_ARN")

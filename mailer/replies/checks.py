@@ -1,0 +1,17 @@
+"""System checks for the replies settings (ids replies.E001 …)."""
+
+from __future__ import annotations
+
+from django.core.checks import Error, register
+
+from mailer.replies.conf import RepliesConfigurationError, get_settings
+
+
+@register()
+def check_replies_settings(app_configs, **kwargs) -> list:
+    """Reply and forwarding addresses must be valid, and forwarding must not loop."""
+    try:
+        get_settings()
+    except RepliesConfigurationError as exc:
+        return [Error(str(exc), id="replies.E001")]
+    return []

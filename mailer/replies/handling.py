@@ -1,0 +1,107 @@
+"""Service: one received message → a Reply row, linked, answered once (or not, with why), forwarded.
+
+Runs inside bouncy's storage transaction (the ``received`` signal) or later from a batch:
+a message already handled is left alone, so handing it over twice does nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from bouncy.models import ReceivedMessage
+from mailer import suppression
+from mailer.addresses import address_or_none, lookup_key
+from mailer.replies import answering, forwarding, linking, rules
+from mailer.replies.conf import RepliesSettings, get_settings
+from mailer.replies.models import Reply
+
+logger = logging.getLogger(__name__)
+Outcome = Reply.Outcome
+
+
+def handle(message: ReceivedMessage) -> Reply:
+    """Handle ``message`` once; returns its Reply (the stored one if already handled)."""
+    conf = get_settings()
+    with transaction.atomic():
+        reply, created = Reply.objects.get_or_create(
+            received=message, defaults=_first_look(message, conf)
+        )
+        if created:
+            _answer(reply, message, conf)
+            _forward(reply, message, conf)
+            reply.save()
+    return reply
+
+
+def _first_look(message: ReceivedMessage, conf: RepliesSettings) -> dict:
+    email = linking.sent_email(message.in_reply_to, message.references)
+    return {
+        "received_at": message.timestamp,
+        "address": next((r.lower() for r in message.recipients if r.lower() in conf.addresses), ""),
+        "sender": address_or_none(message.return_path.strip("<>")) or "",
+        "email": email,
+        "campaign_id": linking.campaign_id(email),
+        "outcome": Outcome.NOT_A_REPLY_ADDRESS,
+    }
+
+
+def _answer(reply: Reply, message: ReceivedMessage, conf: RepliesSettings) -> None:
+    outcome, detail = _decide(reply, message, conf)
+    if outcome is None:
+        headers = answering.rfc3834_headers(message.message_id, message.references)
+        try:
+            reply.answer = answering.queue_answer(
+                reply.sender, reply.address, message.subject, headers, conf
+            )
+        except answering.NotQueued as exc:
+            outcome, detail = Outcome.NOT_QUEUED, str(exc)
+        else:
+            outcome, reply.answered_at = Outcome.ANSWERED, timezone.now()
+    reply.outcome, reply.detail = outcome, detail
+    logger.info("replies: %s from %s: %s %s", message.mail_id, reply.sender, outcome, detail)
+
+
+Decision = tuple[str | None, str]
+
+
+def _decide(reply: Reply, message: ReceivedMessage, conf: RepliesSettings) -> Decision:
+    """(None, "") to answer, else the outcome and the reason in words (cheapest checks first)."""
+    if not reply.address:
+        return Outcome.NOT_A_REPLY_ADDRESS, "none of its recipients is in MAILROOM_REPLY_ADDRESSES"
+    found = rules.objection(message, conf.addresses)
+    if found:
+        name, reason = found
+        return {"verdict": Outcome.VERDICT, "automatic": Outcome.AUTOMATIC}.get(
+            name, Outcome.SENDER
+        ), reason
+    if not reply.sender:
+        return Outcome.SENDER, f"the envelope sender {message.return_path!r} is not an address"
+    if _suppressed(reply.sender):
+        return Outcome.SUPPRESSED, f"{reply.sender} is on the suppression list"
+    if not answering.claim_window(reply.sender, reply.address, timezone.now(), conf):
+        hours = conf.window.total_seconds() / 3600
+        return Outcome.RECENTLY_ANSWERED, f"{reply.sender} was answered in the last {hours:g} h"
+    return None, ""
+
+
+def _suppressed(address: str) -> bool:
+    rule = suppression.lookup([lookup_key(address)], timezone.now()).get(lookup_key(address))
+    return rule is not None and rule.blocks(bulk=False)
+
+
+def _forward(reply: Reply, message: ReceivedMessage, conf: RepliesSettings) -> None:
+    if not conf.forward_to:
+        return
+    reason = forwarding.loop_reason(message, conf.forward_to)
+    if reason:
+        logger.info("replies: %s not forwarded: %s", message.mail_id, reason)
+        return
+    sender = reply.address or settings.DEFAULT_FROM_EMAIL
+    try:
+        reply.forward = forwarding.forward(message, conf.forward_to, sender)
+    except answering.NotQueued as exc:
+        logger.warning("replies: %s not forwarded: %s", message.mail_id, exc)

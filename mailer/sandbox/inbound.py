@@ -1,0 +1,107 @@
+"""Mail received as SES receiving reports it: a receipt rule's SNS action → ``Received`` JSON."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import string
+from dataclasses import dataclass, field
+from email.utils import parseaddr
+from typing import Any
+
+from . import mime
+from .notifications import common_headers, iso
+
+RECEIPT_SUBJECT = "Amazon SES Email Receipt Notification"
+ENCODINGS = ("BASE64", "UTF8")
+VERDICT_NAMES = ("spam", "virus", "spf", "dkim", "dmarc")
+VERDICT_VALUES = ("PASS", "FAIL", "GRAY", "PROCESSING_FAILED")
+SNS_CONTENT_LIMIT = 150 * 1024  # larger mail bounces with an SNS action (S3 is needed)
+_VALID_VERDICTS = frozenset((k, v) for k in VERDICT_NAMES for v in VERDICT_VALUES)
+_ID_ALPHABET = string.ascii_lowercase + string.digits
+
+
+class InboundError(ValueError):
+    """A message the sandbox cannot deliver as SES would (too large, bad verdict, no recipient)."""
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One message arriving at SES: the raw MIME and the SMTP envelope (defaults: its headers)."""
+
+    raw: bytes
+    recipients: tuple[str, ...] = ()
+    sender: str = ""
+    verdicts: dict[str, str] = field(default_factory=dict)
+    encoding: str = "BASE64"
+
+    def __post_init__(self) -> None:
+        if self.encoding not in ENCODINGS:
+            raise InboundError(f"encoding must be one of {ENCODINGS}, not {self.encoding!r}")
+        if len(self.raw) > SNS_CONTENT_LIMIT:
+            limit = SNS_CONTENT_LIMIT
+            raise InboundError(f"the message is over {limit} bytes (SES would bounce it)")
+        bad = {k: v for k, v in self.verdicts.items() if (k, v) not in _VALID_VERDICTS}
+        if bad:
+            raise InboundError(f"verdicts must map {VERDICT_NAMES} to {VERDICT_VALUES}: {bad}")
+        if not self.envelope_recipients():
+            raise InboundError("no recipient: give recipients or a To header")
+
+    def envelope_recipients(self) -> list[str]:
+        """RCPT TO: the given recipients, else the To and Cc addresses."""
+        if self.recipients:
+            return list(self.recipients)
+        headers = mime.headers_of(self.raw)
+        return mime.addresses([*headers.get("to", []), *headers.get("cc", [])])
+
+    def envelope_sender(self) -> str:
+        """MAIL FROM: the given sender, else the From address."""
+        if self.sender:
+            return self.sender
+        return parseaddr(mime.headers_of(self.raw).get("from", [""])[0])[1]
+
+
+def ses_message_id() -> str:
+    """An id shaped like the ones SES receiving gives (lower-case letters and digits)."""
+    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(28))
+
+
+def received_json(inbound: Inbound, topic_arn: str, ses_id: str, now: float) -> dict[str, Any]:
+    """The ``Received`` notification SES publishes for an SNS action, content included."""
+    recipients = inbound.envelope_recipients()
+    content = inbound.raw.decode("utf-8", "replace")
+    if inbound.encoding == "BASE64":
+        content = base64.b64encode(inbound.raw).decode("ascii")
+    return {
+        "notificationType": "Received",
+        "mail": _mail(inbound, ses_id, recipients, now),
+        "receipt": _receipt(inbound, topic_arn, recipients, now),
+        "content": content,
+    }
+
+
+def _receipt(inbound: Inbound, topic_arn: str, recipients: list[str], now: float) -> dict:
+    verdicts = {name: inbound.verdicts.get(name, "PASS") for name in VERDICT_NAMES}
+    receipt: dict[str, Any] = {
+        "timestamp": iso(now),
+        "processingTimeMillis": 42,
+        "recipients": recipients,
+        **{f"{name}Verdict": {"status": status} for name, status in verdicts.items()},
+        "action": {"type": "SNS", "topicArn": topic_arn, "encoding": inbound.encoding},
+    }
+    if verdicts["dmarc"] == "FAIL":
+        receipt["dmarcPolicy"] = "none"
+    return receipt
+
+
+def _mail(inbound: Inbound, ses_id: str, recipients: list[str], now: float) -> dict:
+    headers = mime.header_fields(inbound.raw)
+    return {
+        "timestamp": iso(now),
+        "source": inbound.envelope_sender(),
+        "messageId": ses_id,
+        "destination": recipients,
+        "headersTruncated": False,
+        "headers": [{"name": name, "value": value} for name, value in headers],
+        "commonHeaders": common_headers(headers, ses_id),
+    }
