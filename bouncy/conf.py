@@ -18,7 +18,9 @@ DEFAULT_CERT_URL_PATTERN = (
     r"^https://sns\.[a-z]{2}(-gov)?-[a-z]+-[0-9]+\.amazonaws\.com(\.cn)?"
     r"/SimpleNotificationService-[0-9a-f]+\.pem$"
 )
-DEFAULT_MAX_BODY_BYTES = 256 * 1024
+# A Received notification (SES receiving, SNS action) carries up to 150 KB of mail as base64
+# inside SNS's 256 KB message, whose JSON escaping the envelope adds to.
+DEFAULT_MAX_BODY_BYTES = 384 * 1024
 DEFAULT_MAX_AGE_SECONDS = 3600
 
 

@@ -105,6 +105,19 @@ def subscriptions(topic_arn: str) -> list[Subscription]:
     ]
 
 
+def active_receipt_rule_set() -> dict[str, Any]:
+    """SES v1 DescribeActiveReceiptRuleSet: ``Metadata`` and ``Rules`` ({} when none is active)."""
+    answer = call(lambda: client("ses").describe_active_receipt_rule_set())
+    return {key: answer[key] for key in ("Metadata", "Rules") if key in answer}
+
+
+def s3_object(bucket: str, key: str, limit: int) -> bytes:
+    """An S3 object's bytes (a message a receipt rule stored), at most ``limit`` + 1 of them."""
+    answer = call(lambda: client("s3").get_object(Bucket=bucket, Key=key), "S3")
+    with answer["Body"] as body:
+        return call(lambda: body.read(limit + 1), "S3")
+
+
 def topic_region(topic_arn: str) -> str | None:
     """The region part of arn:aws:sns:REGION:ACCOUNT:NAME."""
     parts = topic_arn.split(":")

@@ -16,6 +16,8 @@ from mailer.clients import forget, shared
 
 # Account reads: fail fast and say so (a setup check or a quota read, never a retry loop).
 ACCOUNT_CONFIG = Config(connect_timeout=5, read_timeout=15, retries={"total_max_attempts": 1})
+# S3 at a local endpoint (the sandbox) has no bucket host names: address buckets by path.
+LOCAL_S3_CONFIG = ACCOUNT_CONFIG.merge(Config(s3={"addressing_style": "path"}))
 
 
 def sending_backend() -> SESBackend:
@@ -34,9 +36,10 @@ def _open_backend() -> SESBackend:
 
 
 def client(service: str, region_name: str | None = None) -> Any:
-    """A boto3 client with django-ses's credentials, for SES (its endpoint) or SNS; one per
+    """A boto3 client with django-ses's credentials, for SES (its endpoint), SNS or S3; one per
     service, region, endpoint and credentials (so a settings change gets a new one)."""
-    endpoint = sns_endpoint() if service == "sns" else ses_endpoint()
+    endpoint = {"sns": sns_endpoint, "s3": s3_endpoint}.get(service, ses_endpoint)()
+    config = LOCAL_S3_CONFIG if service == "s3" and endpoint else ACCOUNT_CONFIG
     profile = ses_settings.AWS_SESSION_PROFILE
     key, secret, token = (
         ses_settings.ACCESS_KEY,
@@ -53,7 +56,7 @@ def client(service: str, region_name: str | None = None) -> Any:
             aws_access_key_id=key,
             aws_secret_access_key=secret,
             aws_session_token=token,
-            config=ACCOUNT_CONFIG,
+            config=config,
         ),
     )
 
@@ -90,6 +93,12 @@ def sns_endpoint() -> str | None:
     """A local SNS (AWS_SNS_ENDPOINT_URL, else AWS_SES_ENDPOINT_URL), or None for AWS's."""
     endpoint: str | None = getattr(settings, "AWS_SNS_ENDPOINT_URL", None)
     return endpoint or settings.AWS_SES_ENDPOINT_URL
+
+
+def s3_endpoint() -> str | None:
+    """A local S3 (AWS_SES_ENDPOINT_URL: the sandbox serves received mail), or None for AWS's."""
+    endpoint: str | None = settings.AWS_SES_ENDPOINT_URL
+    return endpoint
 
 
 def ses_regions() -> list[str]:

@@ -158,6 +158,7 @@ def child_env(workdir: Path, redis_url: str, rate: float) -> dict[str, str]:
         "MAILROOM_SEND_THREADS": "4",
         "MAILROOM_BATCH_SIZE": "10",
         "MAILROOM_SWEEP_SECONDS": "2",
+        "MAILROOM_REPLY_ADDRESSES": "mailroom@example.com",
         "LOG_LEVEL": "WARNING",
     }
 

@@ -24,7 +24,8 @@ class SESSandbox:
     Mail to the mailbox simulator is answered with SNS messages POSTed to `feedback_url`,
     signed with a certificate the sandbox serves itself. `production_access`,
     `verified_identities` (None: all), `notification_topics` and `access_keys` (None: any)
-    shape what the account reports to `ses_check`.
+    shape what the account reports to `ses_check`; `receipt_recipients` are the active receipt
+    rule's recipients (empty: all; None: no active rule set). `receive()` delivers inbound mail.
     """
 
     def __init__(
@@ -47,6 +48,7 @@ class SESSandbox:
         verified_identities: Iterable[str] | None = None,
         notification_topics: bool = True,
         access_keys: Iterable[str] | None = None,
+        receipt_recipients: Iterable[str] | None = (),
     ) -> None:
         self.host = host
         self.port = port
@@ -56,7 +58,14 @@ class SESSandbox:
             feedback_delay, feedback_retries, feedback_retry_delay,
         )  # fmt: skip
         topic = topic_arn if notification_topics else None
-        account = Account.build(production_access, verified_identities, topic, access_keys)
+        account = Account.build(
+            production_access,
+            verified_identities,
+            topic,
+            access_keys,
+            receipt_recipients,
+            topic_arn,
+        )
         self.feedback = FeedbackHub(config)
         self.state = SandboxState(limits, keep_raw, on_accept, account, self.feedback)
         self._server: SandboxServer | None = None

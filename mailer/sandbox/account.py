@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 FEEDBACK_TYPES = ("Bounce", "Complaint", "Delivery")
+RULE_SET = "mailroom-sandbox-replies"
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,9 @@ class Account:
     verified: frozenset[str] | None = None
     topic_arn: str | None = None
     access_keys: frozenset[str] | None = None
+    # The active receipt rule's recipients (() = every recipient); None: no active rule set.
+    receipt_recipients: tuple[str, ...] | None = ()
+    receipt_topic: str | None = None
 
     @classmethod
     def build(
@@ -29,11 +33,14 @@ class Account:
         verified: Iterable[str] | None,
         topic_arn: str | None,
         access_keys: Iterable[str] | None = None,
+        receipt_recipients: Iterable[str] | None = (),
+        receipt_topic: str | None = None,
     ) -> Account:
         """An Account with identities compared case-insensitively."""
         identities = None if verified is None else frozenset(i.lower() for i in verified)
         keys = None if access_keys is None else frozenset(access_keys)
-        return cls(production_access, identities, topic_arn, keys)
+        rule = None if receipt_recipients is None else tuple(receipt_recipients)
+        return cls(production_access, identities, topic_arn, keys, rule, receipt_topic)
 
     def knows_key(self, access_key: str) -> bool:
         """Whether requests signed with this access key ID are accepted."""
@@ -61,3 +68,12 @@ class Account:
                 "SnsDestination": {"TopicArn": self.topic_arn},
             }
         ]
+
+    def receipt_rule_set(self) -> dict | None:
+        """The active receipt rule set: one rule publishing received mail to the topic (SNS)."""
+        if self.receipt_recipients is None or self.receipt_topic is None:
+            return None
+        action = {"SNSAction": {"TopicArn": self.receipt_topic, "Encoding": "Base64"}}
+        rule = {"Name": "replies", "Enabled": True, "ScanEnabled": True,
+                "Recipients": list(self.receipt_recipients), "Actions": [action]}  # fmt: skip
+        return {"Name": RULE_SET, "Rules": [rule]}

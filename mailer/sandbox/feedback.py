@@ -45,6 +45,7 @@ class FeedbackHub:
         self.log = FeedbackLog()
         self.publisher = Publisher(self.log, config.delay, config.retries, config.retry_delay)
         self.base_url = ""
+        self.stored: dict[str, bytes] = {}  # the S3 action's bucket: object key → message
         self._signer: Signer | None = None
         self._signer_lock = threading.Lock()
 
@@ -87,6 +88,8 @@ class FeedbackHub:
     def receive(self, mail: inbound.Inbound) -> dict:
         """Publish a received message as a receipt rule's SNS action would (``Received``)."""
         ses_id = inbound.ses_message_id()
+        if mail.action == "S3":
+            self.stored[inbound.object_key(ses_id)] = mail.raw
         ses_json = inbound.received_json(mail, self.topic.arn, ses_id, time.time())
         message = json.dumps(ses_json, separators=(",", ":"))
         fields = sns_messages.notification(self.topic.arn, message, inbound.RECEIPT_SUBJECT)

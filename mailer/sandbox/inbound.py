@@ -13,6 +13,8 @@ from . import mime
 from .notifications import common_headers, iso
 
 RECEIPT_SUBJECT = "Amazon SES Email Receipt Notification"
+ACTIONS = ("SNS", "S3")
+BUCKET = "mailroom-sandbox-inbound"  # where the S3 action stores mail (served by s3_api)
 ENCODINGS = ("BASE64", "UTF8")
 VERDICT_NAMES = ("spam", "virus", "spf", "dkim", "dmarc")
 VERDICT_VALUES = ("PASS", "FAIL", "GRAY", "PROCESSING_FAILED")
@@ -34,11 +36,14 @@ class Inbound:
     sender: str = ""
     verdicts: dict[str, str] = field(default_factory=dict)
     encoding: str = "BASE64"
+    action: str = "SNS"
 
     def __post_init__(self) -> None:
         if self.encoding not in ENCODINGS:
             raise InboundError(f"encoding must be one of {ENCODINGS}, not {self.encoding!r}")
-        if len(self.raw) > SNS_CONTENT_LIMIT:
+        if self.action not in ACTIONS:
+            raise InboundError(f"action must be one of {ACTIONS}, not {self.action!r}")
+        if self.action == "SNS" and len(self.raw) > SNS_CONTENT_LIMIT:
             limit = SNS_CONTENT_LIMIT
             raise InboundError(f"the message is over {limit} bytes (SES would bounce it)")
         bad = {k: v for k, v in self.verdicts.items() if (k, v) not in _VALID_VERDICTS}
@@ -66,28 +71,45 @@ def ses_message_id() -> str:
     return "".join(secrets.choice(_ID_ALPHABET) for _ in range(28))
 
 
+def object_key(ses_id: str) -> str:
+    """Where the S3 action stores a message (SES uses the prefix and the message id)."""
+    return f"replies/{ses_id}"
+
+
 def received_json(inbound: Inbound, topic_arn: str, ses_id: str, now: float) -> dict[str, Any]:
-    """The ``Received`` notification SES publishes for an SNS action, content included."""
+    """The ``Received`` notification: SNS action with the content, or S3 action naming the key."""
     recipients = inbound.envelope_recipients()
-    content = inbound.raw.decode("utf-8", "replace")
-    if inbound.encoding == "BASE64":
-        content = base64.b64encode(inbound.raw).decode("ascii")
-    return {
+    doc = {
         "notificationType": "Received",
         "mail": _mail(inbound, ses_id, recipients, now),
-        "receipt": _receipt(inbound, topic_arn, recipients, now),
-        "content": content,
+        "receipt": _receipt(inbound, _action(inbound, topic_arn, ses_id), recipients, now),
     }
+    if inbound.action == "SNS":
+        doc["content"] = _content(inbound)
+    return doc
 
 
-def _receipt(inbound: Inbound, topic_arn: str, recipients: list[str], now: float) -> dict:
+def _content(inbound: Inbound) -> str:
+    if inbound.encoding == "BASE64":
+        return base64.b64encode(inbound.raw).decode("ascii")
+    return inbound.raw.decode("utf-8", "replace")
+
+
+def _action(inbound: Inbound, topic_arn: str, ses_id: str) -> dict[str, str]:
+    if inbound.action == "S3":
+        key = object_key(ses_id)
+        return {"type": "S3", "topicArn": topic_arn, "bucketName": BUCKET, "objectKey": key}
+    return {"type": "SNS", "topicArn": topic_arn, "encoding": inbound.encoding}
+
+
+def _receipt(inbound: Inbound, action: dict, recipients: list[str], now: float) -> dict:
     verdicts = {name: inbound.verdicts.get(name, "PASS") for name in VERDICT_NAMES}
     receipt: dict[str, Any] = {
         "timestamp": iso(now),
         "processingTimeMillis": 42,
         "recipients": recipients,
         **{f"{name}Verdict": {"status": status} for name, status in verdicts.items()},
-        "action": {"type": "SNS", "topicArn": topic_arn, "encoding": inbound.encoding},
+        "action": action,
     }
     if verdicts["dmarc"] == "FAIL":
         receipt["dmarcPolicy"] = "none"

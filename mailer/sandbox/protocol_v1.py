@@ -156,6 +156,28 @@ def _get_identity_notification_attributes(
     return f"<NotificationAttributes>{entries}</NotificationAttributes>"
 
 
+def _describe_active_receipt_rule_set(state: SandboxState, params: Params, request: Request) -> str:
+    rule_set = state.account.receipt_rule_set()
+    if rule_set is None:
+        return ""
+    rules = "".join(_rule(rule) for rule in rule_set["Rules"])
+    return f"<Metadata><Name>{escape(rule_set['Name'])}</Name></Metadata><Rules>{rules}</Rules>"
+
+
+def _rule(rule: dict) -> str:
+    recipients = "".join(f"<member>{escape(r)}</member>" for r in rule["Recipients"])
+    actions = "".join(
+        f"<member><SNSAction><TopicArn>{escape(a['SNSAction']['TopicArn'])}</TopicArn>"
+        f"<Encoding>{a['SNSAction']['Encoding']}</Encoding></SNSAction></member>"
+        for a in rule["Actions"]
+    )
+    return (
+        f"<member><Name>{escape(rule['Name'])}</Name><Enabled>true</Enabled>"
+        f"<ScanEnabled>true</ScanEnabled><Recipients>{recipients}</Recipients>"
+        f"<Actions>{actions}</Actions></member>"
+    )
+
+
 ACTIONS: dict[str, Callable[[SandboxState, Params, Request], str]] = {
     "SendRawEmail": _send_raw_email,
     "SendEmail": _send_email,
@@ -165,4 +187,5 @@ ACTIONS: dict[str, Callable[[SandboxState, Params, Request], str]] = {
     "ListIdentities": _list_identities,
     "GetIdentityVerificationAttributes": _get_identity_verification_attributes,
     "GetIdentityNotificationAttributes": _get_identity_notification_attributes,
+    "DescribeActiveReceiptRuleSet": _describe_active_receipt_rule_set,
 }

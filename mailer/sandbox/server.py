@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import ModuleType
 from urllib.parse import urlsplit
 
-from . import inspection, protocol_v1, protocol_v2, sns_api
+from . import inspection, protocol_v1, protocol_v2, s3_api, sns_api
 from .errors import SandboxError
 from .state import SandboxState
 from .wire import Request, Response
@@ -48,6 +48,8 @@ def protocol_for(request: Request) -> ModuleType:
         return protocol_v2
     if sns_api.claims(request):
         return sns_api
+    if s3_api.claims(request):
+        return s3_api
     return protocol_v1
 
 

@@ -261,7 +261,7 @@ BOUNCY_AUTO_SUBSCRIBE = env.bool("BOUNCY_AUTO_SUBSCRIBE", default=False)
 BOUNCY_CERT_URL_PATTERN = env.optional("BOUNCY_CERT_URL_PATTERN")
 # host:port pairs allowed to serve certificates / SubscribeURLs over http, only while DEBUG is on.
 BOUNCY_DEV_CERT_HOSTS = env.list("BOUNCY_DEV_CERT_HOSTS")
-BOUNCY_MAX_BODY_BYTES = env.int("BOUNCY_MAX_BODY_BYTES", default=256 * 1024, minimum=1024)
+BOUNCY_MAX_BODY_BYTES = env.int("BOUNCY_MAX_BODY_BYTES", default=384 * 1024, minimum=1024)
 # Oldest webhook notification accepted, in seconds (SNS stops retrying well within an hour);
 # bouncy_replay and the SQS poller accept older ones.
 BOUNCY_MAX_AGE = env.int("BOUNCY_MAX_AGE", default=3600, minimum=60)

@@ -13,7 +13,7 @@ def test_defaults(settings):
     del settings.BOUNCY_MAX_BODY_BYTES
     conf = get_settings()
     assert conf.cert_url_pattern == DEFAULT_CERT_URL_PATTERN
-    assert conf.max_body_bytes == DEFAULT_MAX_BODY_BYTES == 262144
+    assert conf.max_body_bytes == DEFAULT_MAX_BODY_BYTES == 393216
     assert conf.fetch_timeout == 5.0 and conf.cert_max_bytes == 65536
 
 

@@ -43,3 +43,9 @@ def test_demo_sends_receives_feedback_and_drops_suppressed_recipients():
     assert "bounce+team@simulator.amazonses.com           hard_bounce" in output
     assert "suppressionlist@simulator.amazonses.com       ses_suppressed" in output
     assert "feedback received: notifications" in output
+    # A recipient replied to a round-2 notification: linked, answered once, the answer sent.
+    assert re.search(
+        r'reply from success\+1@simulator\.amazonses\.com to "Re: \[Round 2\] Hello": '
+        r'linked to Email #\d+, answered; answer "Auto: Re: \[Round 2\] Hello" \(sent\)',
+        output,
+    ), output

@@ -9,6 +9,7 @@ from django.conf import settings
 from mailer.aws import account, clients
 from mailer.aws.quota import Quota, get_quota
 from mailer.aws.ses_check.feedback import check_subscriptions, check_topics
+from mailer.aws.ses_check.receiving import check_receipt_rules
 from mailer.aws.ses_check.report import POLICY, Finding, denied, ok, problem, skipped
 from mailer.aws.ses_check.suppression import check_account_suppression
 from mailer.exceptions import SESError
@@ -48,7 +49,8 @@ def run() -> list[Finding]:
     if identity is None:
         return [*findings, skipped("notification topics: no verified sender identity")]
     topics, found = check_topics(identity)
-    return findings + found + check_subscriptions(topics)
+    receiving = check_receipt_rules(settings.MAILROOM_REPLY_ADDRESSES)
+    return findings + found + check_subscriptions(topics) + receiving
 
 
 # --- region, credentials, quota ---------------------------------------------------------------

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from mailer.demo import scenario, stack
+from mailer.demo import replying, scenario, stack
 
 CHILD_FLAG = "MAILROOM_DEMO_CHILD"
 
@@ -76,7 +76,8 @@ class Command(BaseCommand):
             feedback = scenario.wait_for_feedback(expected_bounces=5, expected_complaints=3)
             self.show_suppressions()
             second = self.round("Round 2", scenario.simulator_addresses(successes))
-        self.summary([first, second], feedback)
+            story = self.reply(running, second)
+        self.summary([first, second], feedback, story)
 
     def round(self, name: str, addresses: list[str]) -> scenario.Round:
         self.say(f"{name}: queueing {len(addresses) + 1} messages (send_mail returns at once) ...")
@@ -85,6 +86,13 @@ class Command(BaseCommand):
         self.stdout.write("")
         return queued
 
+    def reply(self, running: stack.Stack, round_: scenario.Round) -> replying.ReplyStory | None:
+        """A recipient replies to a notification; SES receives it and Mailroom answers kindly."""
+        sent, raw = replying.reply_to(round_.email_ids)
+        self.say(f'\n{sent.to[0]} replies to "{sent.subject}" (received by SES, then SNS) ...')
+        running.sandbox.receive(raw)
+        return replying.wait_for_answer()
+
     def show_suppressions(self) -> None:
         rows = scenario.suppressions()
         self.say(f"Suppression list now holds {len(rows)} addresses:")
@@ -92,7 +100,12 @@ class Command(BaseCommand):
             self.say(f"  {address:<45} {reason}")
         self.say("")
 
-    def summary(self, rounds: list[scenario.Round], feedback: dict[str, int]) -> None:
+    def summary(
+        self,
+        rounds: list[scenario.Round],
+        feedback: dict[str, int],
+        story: replying.ReplyStory | None,
+    ) -> None:
         self.say("\nSummary")
         names = [*rounds[0].counts(), "seconds"]
         self.say(f"  {'':<8}" + "".join(f"{n:>{len(n) + 2}}" for n in names))
@@ -100,6 +113,7 @@ class Command(BaseCommand):
             row = {**r.counts(), "seconds": f"{r.seconds:.1f}"}
             self.say(f"  {r.name:<8}" + "".join(f"{row[n]:>{len(n) + 2}}" for n in names))
         self.say("  feedback received: " + ", ".join(f"{k} {v}" for k, v in feedback.items()))
+        self.say(story.line() if story else "  reply: no answer came back in time")
         self.say("Everything the demo started has stopped.")
 
     def say(self, line: str) -> None:

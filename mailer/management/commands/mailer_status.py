@@ -7,6 +7,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
+from mailer.replies import status as replies_status
 from mailer.reputation import status as reputation_status
 from mailer.status import policy_lines, queue_counts
 from mailer.suppression.ses_sync import status as ses_sync_status
@@ -25,8 +26,14 @@ class Command(BaseCommand):
         counts = queue_counts()
         reputation = reputation_status.summary()
         ses_suppression = ses_sync_status.summary()
+        replies = replies_status.today()
         if options["json"]:
-            facts = {**counts, "reputation": reputation, "ses_suppression": ses_suppression}
+            facts = {
+                **counts,
+                "reputation": reputation,
+                "ses_suppression": ses_suppression,
+                "replies": replies,
+            }
             self.stdout.write(json.dumps(facts, sort_keys=True))
             return
         width = max(len(name) for name in counts)
@@ -34,5 +41,10 @@ class Command(BaseCommand):
             self.stdout.write(f"{name:<{width}}  {'-' if value is None else value}")
         for line in policy_lines(counts):
             self.stdout.write(line)
-        for line in reputation_status.lines(reputation) + ses_sync_status.lines(ses_suppression):
+        lines = [
+            *reputation_status.lines(reputation),
+            *ses_sync_status.lines(ses_suppression),
+            *replies_status.lines(replies),
+        ]
+        for line in lines:
             self.stdout.write(line)

@@ -45,6 +45,7 @@ def account(settings) -> Iterator[Callable[..., SESSandbox]]:
         settings.BOUNCY_TOPIC_ARN = [box.topic_arn]
         settings.DEFAULT_FROM_EMAIL = "Mailroom <mailroom@example.com>"
         settings.AWS_SES_CONFIGURATION_SET = None
+        settings.MAILROOM_REPLY_ADDRESSES = ["no-reply@example.com"]
         return box
 
     yield make
@@ -70,8 +71,12 @@ def test_a_complete_setup_is_all_ok(account):
     box = account()
     lines, status = check()
     assert status == 0 and problems(lines) == []
-    assert [line.split()[0] for line in lines[:-1]] == ["OK"] * 8
+    assert [line.split()[0] for line in lines[:-1]] == ["OK"] * 9
     assert any(box.topic_arn in line and "listed in BOUNCY_TOPIC_ARN" in line for line in lines)
+    assert (
+        f"OK receiving: no-reply@example.com: rule replies of mailroom-sandbox-replies publishes "
+        f"to {box.topic_arn} (SNS action, the message inline)"
+    ) in lines
     assert any(f"delivers to {WEBHOOK}" in line and "confirmed" in line for line in lines)
 
 
@@ -174,8 +179,9 @@ def test_missing_notification_topics(account):
 def test_a_topic_missing_from_bouncy_topic_arn(account, settings):
     box = account()
     settings.BOUNCY_TOPIC_ARN = ["arn:aws:sns:us-east-1:123456789012:something-else"]
-    [line] = problems(check()[0])
+    [line, receiving] = problems(check()[0])
     assert f"published on {box.topic_arn}, which is not in BOUNCY_TOPIC_ARN: add it" in line
+    assert receiving.startswith("PROBLEM receiving: the rules matching no-reply@example.com")
 
 
 def test_a_subscription_awaiting_confirmation(account):
@@ -251,3 +257,47 @@ def test_the_region_must_offer_ses(settings, region, status):
     settings.AWS_SES_ENDPOINT_URL = None
     settings.AWS_SES_REGION_NAME = region
     assert checks.check_region().status == status
+
+
+def test_receiving_without_an_active_receipt_rule_set(account):
+    account(receipt_recipients=None)
+    lines, status = check()
+    assert status == 1
+    [line] = problems(lines)
+    assert (
+        "receiving: no receipt rule set is active in us-east-1: mail to no-reply@example.com"
+        " bounces" in line
+    )
+
+
+def test_receiving_when_no_rule_matches_the_reply_address(account):
+    account(receipt_recipients=["other.example", "help@example.com"])
+    [line] = problems(check()[0])
+    assert (
+        "no enabled rule of the active rule set mailroom-sandbox-replies matches "
+        "no-reply@example.com" in line
+    )
+
+
+@pytest.mark.parametrize("recipients", [["example.com"], ["no-reply@example.com"], []])
+def test_receiving_rules_match_an_address_its_domain_or_everyone(account, recipients):
+    account(receipt_recipients=recipients)
+    assert problems(check()[0]) == []
+
+
+def test_receiving_to_a_topic_the_webhook_does_not_accept(account, settings):
+    box = account()
+    settings.BOUNCY_TOPIC_ARN = ["arn:aws:sns:us-east-1:123456789012:something-else"]
+    found = [line for line in problems(check()[0]) if "receiving" in line]
+    assert found == [
+        f"PROBLEM receiving: the rules matching no-reply@example.com publish to {box.topic_arn}, "
+        "which BOUNCY_TOPIC_ARN does not list: add it so the webhook accepts the replies"
+    ]
+
+
+def test_receiving_is_skipped_without_reply_addresses(account, settings):
+    account()
+    settings.MAILROOM_REPLY_ADDRESSES = []
+    lines, status = check()
+    assert status == 0
+    assert "SKIP receiving: MAILROOM_REPLY_ADDRESSES is empty, no address answers" in lines

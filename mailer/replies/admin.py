@@ -1,0 +1,161 @@
+"""Admin (staff only, read-only): received replies, their verdicts, linked Email and answer."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import NoReverseMatch, path, reverse
+from django.utils.html import format_html
+
+from mailer.replies.models import Reply
+from mailer.replies.original import OriginalUnavailable, original
+
+VERDICT_FIELDS = ("spam", "virus", "spf", "dkim", "dmarc")
+
+
+class AnsweredFilter(admin.SimpleListFilter):
+    title = "answered"
+    parameter_name = "answered"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() in ("yes", "no"):
+            return queryset.filter(answer__isnull=self.value() == "no")
+        return queryset
+
+
+def verdict_filter(name: str) -> type[admin.SimpleListFilter]:
+    """A list filter on one of SES's receipt verdicts (PASS, FAIL, GRAY, …)."""
+    field = f"received__{name}_verdict"
+
+    class VerdictFilter(admin.SimpleListFilter):
+        title = f"{name.upper() if len(name) < 6 else name} verdict"
+        parameter_name = f"{name}_verdict"
+
+        def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+            values = ("PASS", "FAIL", "GRAY", "PROCESSING_FAILED")
+            return [(value, value) for value in values]
+
+        def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+            return queryset.filter(**{field: self.value()}) if self.value() else queryset
+
+    return VerdictFilter
+
+
+@admin.register(Reply)
+class ReplyAdmin(admin.ModelAdmin):
+    """Replies as received: who wrote, to which address, about which Email, what Mailroom did."""
+
+    date_hierarchy = "received_at"
+    list_display = ("received_at", "sender", "address", "subject", "campaign", "outcome",
+                    "answered", "spam", "virus")  # fmt: skip
+    list_filter = (("campaign", admin.RelatedOnlyFieldListFilter), AnsweredFilter, "outcome",
+                   *(verdict_filter(name) for name in VERDICT_FIELDS))  # fmt: skip
+    search_fields = ("sender", "received__from_address", "received__from_header")
+    search_help_text = "The sender's address, or part of it."
+    list_select_related = ("received", "campaign")
+    show_full_result_count = False
+    readonly_fields = ("received_at", "address", "sender", "from_header", "subject",
+                       "linked_email", "campaign", "outcome", "detail", "answer_link",
+                       "answered_at", "forward_link", "verdicts", "message_id", "in_reply_to",
+                       "original_link", "text")  # fmt: skip
+    fields = readonly_fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view(self.original_view)
+        return [path("<int:object_id>/original/", view, name="replies_reply_original"),
+                *super().get_urls()]  # fmt: skip
+
+    def original_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """The raw message as text (fetched from S3 now if SES stored it there)."""
+        reply = get_object_or_404(Reply.objects.select_related("received"), pk=object_id)
+        if not self.has_view_permission(request, reply):
+            return HttpResponse("You may not view replies.", status=403)
+        try:
+            data = original(reply.received)
+        except OriginalUnavailable as exc:
+            return HttpResponse(str(exc), status=404, content_type="text/plain; charset=utf-8")
+        response = HttpResponse(data, content_type="text/plain; charset=utf-8")
+        response["Content-Disposition"] = f'inline; filename="reply-{reply.pk}.eml"'
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    @admin.display(description="subject")
+    def subject(self, obj: Reply) -> str:
+        return obj.received.subject
+
+    @admin.display(description="From")
+    def from_header(self, obj: Reply) -> str:
+        return obj.received.from_header
+
+    @admin.display(description="Message-ID")
+    def message_id(self, obj: Reply) -> str:
+        return obj.received.message_id
+
+    @admin.display(description="In-Reply-To")
+    def in_reply_to(self, obj: Reply) -> str:
+        return obj.received.in_reply_to
+
+    @admin.display(description="text")
+    def text(self, obj: Reply) -> str:
+        return format_html("<pre style='white-space:pre-wrap'>{}</pre>", obj.received.text)
+
+    @admin.display(boolean=True, description="answered", ordering="answered_at")
+    def answered(self, obj: Reply) -> bool:
+        return obj.answer_id is not None
+
+    @admin.display(description="spam")
+    def spam(self, obj: Reply) -> str:
+        return obj.received.spam_verdict
+
+    @admin.display(description="virus")
+    def virus(self, obj: Reply) -> str:
+        return obj.received.virus_verdict
+
+    @admin.display(description="verdicts")
+    def verdicts(self, obj: Reply) -> str:
+        found = {name: getattr(obj.received, f"{name}_verdict") for name in VERDICT_FIELDS}
+        policy = obj.received.dmarc_policy
+        text = ", ".join(f"{name} {value or '-'}" for name, value in found.items())
+        return text + (f" (DMARC policy {policy})" if policy else "")
+
+    @admin.display(description="linked outgoing Email")
+    def linked_email(self, obj: Reply) -> str:
+        return _email_link(obj.email_id, obj.email and f"{obj.email.subject} → {obj.email.to}")
+
+    @admin.display(description="answer")
+    def answer_link(self, obj: Reply) -> str:
+        return _email_link(obj.answer_id, obj.answer and obj.answer.get_status_display())
+
+    @admin.display(description="forwarded")
+    def forward_link(self, obj: Reply) -> str:
+        return _email_link(obj.forward_id, obj.forward and ", ".join(obj.forward.to))
+
+    @admin.display(description="original message")
+    def original_link(self, obj: Reply) -> str:
+        url = reverse("admin:replies_reply_original", args=[obj.pk])
+        where = "stored" if obj.received.raw is not None else obj.received.action_type or "?"
+        return format_html('<a href="{}">view original</a> ({})', url, where)
+
+
+def _email_link(email_id: int | None, label: str | None) -> str:
+    if email_id is None:
+        return "-"
+    try:
+        url = reverse("admin:post_office_email_change", args=[email_id])
+    except NoReverseMatch:
+        return f"Email #{email_id}: {label}"
+    return format_html('<a href="{}">Email #{}</a>: {}', url, email_id, label)
