@@ -33,7 +33,7 @@ def verdict_filter(name: str) -> type[admin.SimpleListFilter]:
     field = f"received__{name}_verdict"
 
     class VerdictFilter(admin.SimpleListFilter):
-        title = f"{name.upper() if len(name) < 6 else name} verdict"
+        title = f"{name if name in ('spam', 'virus') else name.upper()} verdict"
         parameter_name = f"{name}_verdict"
 
         def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:

@@ -42,7 +42,7 @@ def _first_look(message: ReceivedMessage, conf: RepliesSettings) -> dict:
     return {
         "received_at": message.timestamp,
         "address": next((r.lower() for r in message.recipients if r.lower() in conf.addresses), ""),
-        "sender": address_or_none(message.return_path.strip("<>")) or "",
+        "sender": address_or_none(_return_path(message)) or "",
         "email": email,
         "campaign_id": linking.campaign_id(email),
         "outcome": Outcome.NOT_A_REPLY_ADDRESS,
@@ -55,7 +55,7 @@ def _answer(reply: Reply, message: ReceivedMessage, conf: RepliesSettings) -> No
         headers = answering.rfc3834_headers(message.message_id, message.references)
         try:
             reply.answer = answering.queue_answer(
-                reply.sender, reply.address, message.subject, headers, conf
+                _return_path(message), reply.address, message.subject, headers, conf
             )
         except answering.NotQueued as exc:
             outcome, detail = Outcome.NOT_QUEUED, str(exc)
@@ -86,6 +86,11 @@ def _decide(reply: Reply, message: ReceivedMessage, conf: RepliesSettings) -> De
         hours = conf.window.total_seconds() / 3600
         return Outcome.RECENTLY_ANSWERED, f"{reply.sender} was answered in the last {hours:g} h"
     return None, ""
+
+
+def _return_path(message: ReceivedMessage) -> str:
+    """The envelope sender as given (RFC 3834 §4); ``sender`` is its normalised form."""
+    return message.return_path.strip().strip("<>")
 
 
 def _suppressed(address: str) -> bool:
