@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html
@@ -80,7 +80,9 @@ class ReplyAdmin(admin.ModelAdmin):
                 *super().get_urls()]  # fmt: skip
 
     def original_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
-        """The raw message as text (fetched from S3 now if SES stored it there)."""
+        """The raw message as text (fetched from S3 now if SES stored it there); GET only."""
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
         reply = get_object_or_404(Reply.objects.select_related("received"), pk=object_id)
         if not self.has_view_permission(request, reply):
             return HttpResponse("You may not view replies.", status=403)

@@ -85,8 +85,10 @@ def test_view_original_inline(inbox, message, staff):
     raw = message(text="The whole message")
     inbox.deliver(raw)
     reply = Reply.objects.get()
-    response = staff.get(reverse("admin:replies_reply_original", args=[reply.pk]))
+    url = reverse("admin:replies_reply_original", args=[reply.pk])
+    response = staff.get(url)
     assert response.status_code == 200 and response.content == raw
+    assert staff.post(url).status_code == 405
 
 
 def test_view_original_fetches_an_s3_stored_message_on_demand(inbox, message, staff):
