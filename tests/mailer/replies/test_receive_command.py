@@ -14,6 +14,7 @@ from bouncy import sns
 from bouncy.models import ReceivedMessage
 from mailer.replies.models import Reply
 from mailer.sandbox import SESSandbox
+from tests.mailer.replies.conftest import apply_stored
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,6 +41,7 @@ def test_the_command_delivers_a_file_through_the_sandbox_to_the_webhook(sandbox,
     assert out.getvalue().startswith("received as SES message ")
     assert sandbox.wait_for_feedback(20)
     assert [n["outcome"] for n in sandbox.notifications()] == ["delivered"]
+    apply_stored()
     received = ReceivedMessage.objects.get()
     assert received.text == "Hello from a file\n" and received.dkim_verdict == "FAIL"
     assert Reply.objects.get().outcome == Reply.Outcome.ANSWERED
