@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from django.conf import settings as django_settings
 
-from mailer.addresses import normalize
 from mailer.exceptions import InvalidAddress, MailerConfigurationError
+from mailer.suppression.addresses import normalize
 
 
 class RepliesConfigurationError(MailerConfigurationError):

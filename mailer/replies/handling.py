@@ -13,11 +13,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from bouncy.models import ReceivedMessage
-from mailer import suppression
-from mailer.addresses import address_or_none, lookup_key
 from mailer.replies import answering, forwarding, linking, rules
 from mailer.replies.conf import RepliesSettings, get_settings
 from mailer.replies.models import Reply
+from mailer.suppression import filtering
+from mailer.suppression.addresses import address_or_none, lookup_key
 
 logger = logging.getLogger(__name__)
 Outcome = Reply.Outcome
@@ -94,7 +94,7 @@ def _return_path(message: ReceivedMessage) -> str:
 
 
 def _suppressed(address: str) -> bool:
-    rule = suppression.lookup([lookup_key(address)], timezone.now()).get(lookup_key(address))
+    rule = filtering.lookup([lookup_key(address)], timezone.now()).get(lookup_key(address))
     return rule is not None and rule.blocks(bulk=False)
 
 
