@@ -10,13 +10,15 @@ from django.http import (
     HttpResponseRedirect,
     StreamingHttpResponse,
 )
+from django.template.defaultfilters import truncatechars
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
-from post_office.admin import EmailAdmin
-from post_office.models import Email
+from post_office.admin import AttachmentAdmin, EmailAdmin, EmailTemplateAdmin, LogAdmin
+from post_office.models import Attachment, Email, EmailTemplate, Log
 
+from bouncy.admin import MenuNamed, breakable, compact_time
 from mailer import permissions, resend
 from mailer.exceptions import InvalidAddress
 from mailer.models import Delivery, SoftBounce, Unsubscribe, UnsubscribeRemoval
@@ -27,7 +29,7 @@ from mailer.suppression.forms import ManualUnsubscribeForm, RemovalForm
 from mailer.suppression.ses_sync import admin_parts as ses_admin
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(MenuNamed):
     """Records written by Mailroom itself: viewable, never edited by hand."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -42,20 +44,56 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Delivery)
 class DeliveryAdmin(ReadOnlyAdmin):
-    list_display = ("email_id", "state", "ses_message_id", "attempts", "throttles", "failures",
-                    "possible_duplicate", "sent_at")
+    """One row per queued email: who it is for, what it is, where it stands."""
+
+    menu_name = "Sends (one per email)"
+    list_display = ("email_link", "addressed_to", "subject", "where", "sent", "duplicate_flag")
+    list_display_links = None  # the email's own page says more than this row's
     list_filter = ("state", "possible_duplicate")
+    list_select_related = ("email",)
     search_fields = ("ses_message_id", "email__to", "email__subject")
     readonly_fields = [f.name for f in Delivery._meta.fields]
+
+    @admin.display(description="email", ordering="email_id")
+    def email_link(self, obj: Delivery) -> str:
+        url = reverse("admin:post_office_email_change", args=[obj.email_id])
+        return format_html('<a href="{}">#{}</a>', url, obj.email_id)
+
+    @admin.display(description="to")
+    def addressed_to(self, obj: Delivery) -> str:
+        email = obj.email
+        everyone = [*(email.to or []), *(email.cc or []), *(email.bcc or [])]
+        if not everyone:
+            return "-"
+        more = f" +{len(everyone) - 1}" if len(everyone) > 1 else ""
+        return format_html("{}{}", breakable(everyone[0]), more)
+
+    @admin.display(description="subject")
+    def subject(self, obj: Delivery) -> str:
+        return truncatechars(obj.email.subject, 30)
+
+    @admin.display(description="sent (UTC)", ordering="sent_at")
+    def sent(self, obj: Delivery) -> str:
+        return compact_time(obj.sent_at)
+
+    @admin.display(description="state", ordering="state")
+    def where(self, obj: Delivery) -> str:
+        """The state, and "held" for a paused campaign's email (queued, but not claimable)."""
+        if obj.state == Delivery.State.QUEUED and obj.email.status is None:
+            return "held (campaign paused)"
+        return obj.get_state_display()
+
+    @admin.display(description="flags")
+    def duplicate_flag(self, obj: Delivery) -> str:
+        """Blank normally: only the rare possible duplicate is marked."""
+        return "⚠ possible duplicate" if obj.possible_duplicate else ""
 
 
 @admin.register(Unsubscribe)
 class UnsubscribeAdmin(admin.ModelAdmin):
     """The suppression list: filter, search (address or @domain), add, remove, export, import."""
 
-    list_display = (
-        "address", "reason", "scope", "source_link", "at_ses", "created_at", "expires_at"
-    )
+    list_display = ("breakable_address", "why", "source_short", "at_ses", "created")
     list_filter = ("reason", "scope", ("created_at", admin.DateFieldListFilter))
     search_fields = ("address",)
     search_help_text = "An address or part of one; @example.com finds a whole domain."
@@ -133,6 +171,26 @@ class UnsubscribeAdmin(admin.ModelAdmin):
     def at_ses(self, obj: Unsubscribe) -> str:
         return ses_admin.at_ses(obj)
 
+    @admin.display(description="address", ordering="address")
+    def breakable_address(self, obj: Unsubscribe) -> str:
+        return breakable(obj.address)
+
+    @admin.display(description="reason · scope", ordering="reason")
+    def why(self, obj: Unsubscribe) -> str:
+        return f"{obj.get_reason_display()} · {obj.get_scope_display()}"
+
+    @admin.display(description="source")
+    def source_short(self, obj: Unsubscribe) -> str:
+        """The source up to its ids (the whole text in the tooltip and on the page)."""
+        text = obj.source.split(", SES MessageId", 1)[0].removeprefix("bouncy notification ")
+        return source_html(obj.source, text)
+
+    @admin.display(description="since (UTC)", ordering="created_at")
+    def created(self, obj: Unsubscribe) -> str:
+        """When it was added, and when it expires if it does."""
+        until = f" until {compact_time(obj.expires_at)}" if obj.expires_at else ""
+        return f"{compact_time(obj.created_at)}{until}"
+
     @admin.action(description="Remove from suppression (asks for a note)", permissions=["remove"])
     def remove_suppressions(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         form = RemovalForm(request.POST if "apply" in request.POST else None)
@@ -174,6 +232,23 @@ class SoftBounceAdmin(ReadOnlyAdmin):
     search_fields = ("address",)
 
 
+def _without_add(model: type, model_admin: type[admin.ModelAdmin]) -> None:
+    """Re-register post_office's admin for ``model`` without its Add button: Mailroom creates
+    these rows (logs, attachments) or never uses them (post_office's templates)."""
+
+    class NoAdd(model_admin):
+        def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+            return False
+
+    NoAdd.__name__ = model_admin.__name__
+    admin.site.unregister(model)
+    admin.site.register(model, NoAdd)
+
+
+_without_add(Log, LogAdmin)
+_without_add(Attachment, AttachmentAdmin)
+_without_add(EmailTemplate, EmailTemplateAdmin)
+
 admin.site.unregister(Email)
 
 
@@ -187,6 +262,8 @@ class MailroomEmailAdmin(EmailAdmin):
     """
 
     list_filter = [*EmailAdmin.list_filter, "delivery__state"]
+    # Without "use template" (a red ✖ on every row: Mailroom never uses post_office templates).
+    list_display = [name for name in EmailAdmin.list_display if name != "use_template"]
     actions = ["requeue"]
     change_form_template = "admin/mailer/email/change_form.html"
 
@@ -241,16 +318,17 @@ def reason_counts(queryset: QuerySet) -> list[dict]:
     return sorted(rows, key=lambda row: -row["count"])
 
 
-def source_html(source: str) -> str:
-    """A link to the bouncy notification when the source names one, else the text."""
+def source_html(source: str, text: str | None = None) -> str:
+    """A link to the bouncy notification when the source names one, else the text; ``text``
+    shown instead of the whole source (which then is the link's tooltip)."""
     number = source.removeprefix(SOURCE_PREFIX).split(":", 1)[0]
     if not (source.startswith(SOURCE_PREFIX) and number.isdigit()):
-        return source
+        return text or source
     try:
         url = reverse("admin:bouncy_notification_change", args=[number])
     except NoReverseMatch:
-        return source
-    return format_html('<a href="{}">{}</a>', url, source)
+        return text or source
+    return format_html('<a href="{}" title="{}">{}</a>', url, source, text or source)
 
 
 def _by_domain(queryset: QuerySet, term: str) -> QuerySet:
@@ -258,3 +336,7 @@ def _by_domain(queryset: QuerySet, term: str) -> QuerySet:
         return queryset.filter(address__endswith=f"@{domain_of(term)}")
     except InvalidAddress:
         return queryset.none()
+
+
+# bouncy's pages, with Mailroom's campaign and suppression links (imported for registration).
+from mailer import feedback_admin  # noqa: E402, F401

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.safestring import SafeString
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.views.decorators.http import require_POST
 
+from bouncy.admin import breakable, compact_time
 from mailer import permissions
 from mailer.campaigns import control, progress_html
 from mailer.campaigns.audiences import import_members
@@ -24,6 +28,37 @@ from mailer.campaigns.models import Audience, Campaign, CampaignRecipient
 from mailer.campaigns.progress import Progress, progress
 
 CONTENT = ("name", "from_email", "subject", "text", "html", "audience", "list_id")
+SEND_PERMISSION = permissions.SEND_CAMPAIGN  # send, retry failed recipients
+CONTROL_PERMISSION = permissions.CONTROL_CAMPAIGN  # pause, resume, cancel
+Status = Campaign.Status
+
+
+@dataclass(frozen=True)
+class Control:
+    """A button on the campaign page: the service it calls, who may, and when it applies."""
+
+    label: str
+    done: str
+    service: Callable[[int], object]
+    permission: str
+    statuses: tuple[str, ...]
+    danger: bool = False
+
+
+ACTIVE = (Status.SCHEDULED, Status.SENDING, Status.PAUSED)
+CONTROLS = {
+    "send": Control("Send now", "Campaign started (or scheduled).", control.send,
+                    SEND_PERMISSION, (Status.DRAFT,)),
+    "pause": Control("Pause", "Campaign paused: its queued mail is held.", control.pause,
+                     CONTROL_PERMISSION, (Status.SENDING, Status.SCHEDULED)),
+    "resume": Control("Resume", "Campaign resumed.", control.resume, CONTROL_PERMISSION,
+                      (Status.PAUSED,)),
+    "retry-failed": Control("Retry failed recipients", "Failed recipients queued again.",
+                            control.retry_failed, SEND_PERMISSION,
+                            (Status.SENDING, Status.PAUSED, Status.DONE)),
+    "cancel": Control("Cancel", "Campaign cancelled.", control.cancel, CONTROL_PERMISSION,
+                      (Status.DRAFT, *ACTIVE), danger=True),
+}
 
 
 def _control_action(service: Callable[[int], object], label: str, name: str, permission: str):
@@ -51,7 +86,8 @@ def _control_action(service: Callable[[int], object], label: str, name: str, per
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
     form = CampaignForm
-    list_display = ("name", "status", "progress_bar", "counts", "rate", "eta", "created")
+    change_form_template = "admin/campaigns/campaign/change_form.html"
+    list_display = ("name", "status", "progress_bar", "counts", "rate", "eta")
     list_filter = ("status",)
     search_fields = ("name",)
     readonly_fields = ("status", "created", "started", "finished", "progress_detail")
@@ -73,8 +109,59 @@ class CampaignAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Campaign | None = None) -> tuple:
         if obj is not None and obj.status != Campaign.Status.DRAFT:
-            return (*CONTENT, *self.readonly_fields)
+            return (*CONTENT, "scheduled_at", *self.readonly_fields)
         return self.readonly_fields
+
+    def has_delete_permission(self, request: HttpRequest, obj: Campaign | None = None) -> bool:
+        """Only a draft can be deleted: a started campaign's recipients are its record."""
+        started = obj is not None and obj.status != Campaign.Status.DRAFT
+        return not started and super().has_delete_permission(request, obj)
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
+                    extra_context: dict | None = None) -> HttpResponse:
+        campaign = self.get_object(request, object_id)
+        context = {**(extra_context or {}), "controls": self._controls(request, campaign)}
+        if campaign is not None and campaign.status != Campaign.Status.DRAFT:
+            # Nothing left to edit once started: no Save buttons (the controls act instead).
+            context.update(show_save=False, show_save_and_continue=False,
+                           show_save_and_add_another=False)
+        return super().change_view(request, object_id, form_url, context)
+
+    def _controls(self, request: HttpRequest, campaign: Campaign | None) -> list[dict]:
+        """The buttons that apply to the campaign's status; those the user may not press say
+        which permission they need."""
+        if campaign is None:
+            return []
+        failed = campaign.recipients.filter(state=CampaignRecipient.State.FAILED).exists()
+        return [
+            {"name": name, "label": c.label, "danger": c.danger,
+             "allowed": permissions.allowed(request, c.permission), "permission": c.permission,
+             "url": reverse("admin:campaigns_campaign_control", args=[campaign.pk, name])}
+            for name, c in CONTROLS.items()
+            if campaign.status in c.statuses and (name != "retry-failed" or failed)
+        ]
+
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view(require_POST(self.control_view))
+        return [path("<int:object_id>/control/<str:name>/", view,
+                     name="campaigns_campaign_control"), *super().get_urls()]
+
+    def control_view(self, request: HttpRequest, object_id: int, name: str) -> HttpResponse:
+        """POST only: run one control on the campaign, then back to its page with the result."""
+        chosen = CONTROLS.get(name)
+        needed = [chosen.permission] if chosen else [SEND_PERMISSION, CONTROL_PERMISSION]
+        if not any(permissions.allowed(request, permission) for permission in needed):
+            raise PermissionDenied  # before anything else: refused users learn nothing
+        if chosen is None:
+            raise Http404("No such campaign control.")
+        campaign = get_object_or_404(Campaign, pk=object_id)
+        try:
+            chosen.service(campaign.pk)
+        except CampaignError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+        else:
+            self.message_user(request, chosen.done, messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:campaigns_campaign_change", args=[object_id]))
 
     def save_model(self, request: HttpRequest, obj: Campaign, form, change: bool) -> None:
         obj.list_id = obj.list_id or default_list_id(obj.name, obj.from_email)
@@ -87,21 +174,21 @@ class CampaignAdmin(admin.ModelAdmin):
 
     @admin.display(description="progress")
     def progress_bar(self, obj: Campaign) -> SafeString:
-        return progress_html.bar(self._progress(obj))
+        return progress_html.bar(self._progress(obj), width=120)
 
     @admin.display(description="recipients")
     def counts(self, obj: Campaign) -> str:
         counts = self._progress(obj).counts
-        return " · ".join(f"{state} {n}" for state, n in counts.items() if n) or "-"
+        rows = [(state, n) for state, n in counts.items() if n]
+        return format_html_join(mark_safe("<br>"), "{} {}", rows) or "-"
 
-    @admin.display(description="rate")
+    @admin.display(description="sending rate")
     def rate(self, obj: Campaign) -> str:
-        report = self._progress(obj)
-        return f"{report.rate}/s (limit {report.limit_rate}/s)"
+        return self._progress(obj).rate_label
 
     @admin.display(description="ETA")
     def eta(self, obj: Campaign) -> str:
-        return progress_html.eta_text(self._progress(obj))
+        return self._progress(obj).eta_label
 
     @admin.display(description="progress")
     def progress_detail(self, obj: Campaign) -> SafeString | str:
@@ -110,8 +197,7 @@ class CampaignAdmin(admin.ModelAdmin):
 
 @admin.register(CampaignRecipient)
 class CampaignRecipientAdmin(admin.ModelAdmin):
-    list_display = ("member", "campaign", "state", "sent_at", "delivered_at", "opens", "clicks",
-                    "error")
+    list_display = ("address", "campaign", "state", "sent", "delivered", "engagement", "error")
     list_filter = ("state", "campaign")
     search_fields = ("member__address",)
     list_select_related = ("member", "campaign")
@@ -122,6 +208,22 @@ class CampaignRecipientAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+    @admin.display(description="member", ordering="member__address")
+    def address(self, obj: CampaignRecipient) -> str:
+        return breakable(obj.member.address)
+
+    @admin.display(description="opens · clicks")
+    def engagement(self, obj: CampaignRecipient) -> str:
+        return f"{obj.opens} · {obj.clicks}"
+
+    @admin.display(description="sent (UTC)", ordering="sent_at")
+    def sent(self, obj: CampaignRecipient) -> str:
+        return compact_time(obj.sent_at)
+
+    @admin.display(description="delivered", ordering="delivered_at")
+    def delivered(self, obj: CampaignRecipient) -> str:
+        return compact_time(obj.delivered_at)
 
 
 @admin.register(Audience)

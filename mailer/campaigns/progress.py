@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from mailer.campaigns import reconcile
@@ -21,8 +21,14 @@ WAITING = (State.PENDING, State.QUEUED)
 
 @dataclass(frozen=True)
 class Progress:
-    """Where a campaign stands. ``rate`` is what it sent per second over the last minute;
-    ``limit_rate`` the account rate the shared limiter paces at; the ETA is computed from it."""
+    """Where a campaign stands.
+
+    ``rate`` is recipients sent per second over the last ``rate_seconds`` (from the first send
+    within the rate window, so a run that started 12 s ago is not divided by 60), and 0 unless
+    the campaign is sending. ``limit_rate`` is the account rate the shared limiter paces all
+    mail at. The ETA comes from ``rate``, or from ``limit_rate`` before anything was sent
+    (``eta_basis`` says which).
+    """
 
     campaign: str
     status: str
@@ -31,8 +37,10 @@ class Progress:
     opened: int
     clicked: int
     rate: float
+    rate_seconds: float
     limit_rate: float
     eta_seconds: float | None
+    eta_basis: str | None
     waiting_for_quota_until: datetime | None
 
     @property
@@ -46,6 +54,22 @@ class Progress:
     @property
     def done_fraction(self) -> float:
         return 1.0 - self.remaining / self.total if self.total else 1.0
+
+    @property
+    def rate_label(self) -> str:
+        """The current rate with the window it was measured over, or why there is none."""
+        if self.status != Campaign.Status.SENDING:
+            return f"0/s ({self.status})"
+        if not self.rate_seconds:
+            return "0/s (nothing sent in the last minute)"
+        return f"{self.rate:g}/s over the last {self.rate_seconds:g} s"
+
+    @property
+    def eta_label(self) -> str:
+        """"0:00:23 at the current rate", or "-" when not sending."""
+        if self.eta_seconds is None:
+            return "-"
+        return f"{timedelta(seconds=round(self.eta_seconds))} at the {self.eta_basis}"
 
     def as_dict(self) -> dict:
         """Counts keyed by state name, then the other figures (JSON-ready)."""
@@ -64,15 +88,28 @@ def progress(campaign: Campaign, now: datetime | None = None) -> Progress:
         campaign.refresh_from_db()
     counts = state_counts(campaign)
     figures = _feedback_counts(campaign, now)
-    limit = limit_rate()
-    remaining = sum(counts[state] for state in WAITING)
     sending = campaign.status == Campaign.Status.SENDING
+    recent, first = figures.pop("recent"), figures.pop("first_recent")
+    rate_seconds = max((now - first).total_seconds(), 1.0) if sending and first else 0.0
+    rate = round(recent / rate_seconds, 2) if rate_seconds else 0.0  # the ETA uses it as shown
+    limit = limit_rate()
+    eta, basis = _eta(sum(counts[state] for state in WAITING), rate, limit, sending)
     return Progress(
-        campaign=campaign.name, status=campaign.status, counts=counts,
-        rate=round(figures.pop("recent") / get_campaign_settings().rate_window_seconds, 2),
-        limit_rate=limit, eta_seconds=round(remaining / limit, 1) if sending else None,
+        campaign=campaign.name, status=campaign.status, counts=counts, rate=rate,
+        rate_seconds=round(rate_seconds), limit_rate=limit, eta_seconds=eta, eta_basis=basis,
         waiting_for_quota_until=campaign.not_before if sending else None, **figures,
     )
+
+
+def _eta(
+    remaining: int, rate: float, limit: float, sending: bool
+) -> tuple[float | None, str | None]:
+    """Seconds left at the current rate (at the account limit before the first send)."""
+    if not sending:
+        return None, None
+    if rate:
+        return round(remaining / rate, 1), "current rate"
+    return round(remaining / limit, 1), "account limit"
 
 
 def state_counts(campaign: Campaign) -> dict[str, int]:
@@ -86,13 +123,14 @@ def state_counts(campaign: Campaign) -> dict[str, int]:
     return counts
 
 
-def _feedback_counts(campaign: Campaign, now: datetime) -> dict[str, int]:
+def _feedback_counts(campaign: Campaign, now: datetime) -> dict:
     since = now - timedelta(seconds=get_campaign_settings().rate_window_seconds)
     return CampaignRecipient.objects.filter(campaign=campaign).aggregate(
         delivered=Count("id", filter=Q(delivered_at__isnull=False)),
         opened=Count("id", filter=Q(opened_at__isnull=False)),
         clicked=Count("id", filter=Q(clicked_at__isnull=False)),
         recent=Count("id", filter=Q(sent_at__gte=since)),
+        first_recent=Min("sent_at", filter=Q(sent_at__gte=since)),
     )
 
 

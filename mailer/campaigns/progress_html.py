@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
@@ -25,12 +23,6 @@ def detail(progress: Progress) -> SafeString:
     return render_to_string("campaigns/progress_detail.html", _context(progress, 320))
 
 
-def eta_text(progress: Progress) -> str:
-    if progress.eta_seconds is None:
-        return "-"
-    return str(timedelta(seconds=round(progress.eta_seconds)))
-
-
 def _context(progress: Progress, width: int) -> dict:
     total = progress.total or 1
     segments = [
@@ -40,7 +32,8 @@ def _context(progress: Progress, width: int) -> dict:
     ]
     title = ", ".join(f"{s['state']} {s['count']}" for s in segments if s["count"])
     return {
-        "progress": progress, "width": width, "title": title, "eta": eta_text(progress),
+        "progress": progress, "width": width, "title": title, "eta": progress.eta_label,
+        "rate": progress.rate_label,
         "segments": [s for s in segments if s["count"] and s["state"] != "pending"],
         "all_states": segments, "percent": round(100 * progress.done_fraction),
     }

@@ -16,11 +16,12 @@ FINAL = (STATUS.sent, STATUS.failed)
 
 @dataclass
 class Round:
-    """What one round queued and how it ended."""
+    """What one round queued, how it ended, and the feedback SES sent back for it."""
 
     name: str
     email_ids: list[int] = field(default_factory=list)
     seconds: float = 0.0
+    feedback: dict[str, int] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         from mailer.models import Delivery
@@ -35,6 +36,12 @@ class Round:
             "failed": states.get("failed", 0),
             "recipients dropped": dropped,
         }
+
+    def message_ids(self) -> list[str]:
+        from mailer.models import Delivery
+
+        rows = Delivery.objects.filter(email_id__in=self.email_ids, ses_message_id__gt="")
+        return list(rows.values_list("ses_message_id", flat=True))
 
 
 def simulator_addresses(successes: int) -> list[str]:
@@ -65,45 +72,67 @@ def queue_round(name: str, addresses: list[str]) -> Round:
 
 
 def wait_for_round(round_: Round, show: Callable[[str], None], timeout: float = 40) -> None:
-    """Wait until every email of the round has an outcome, drawing a progress bar."""
+    """Wait until every email of the round has an outcome, drawing a progress bar with the
+    rate in recipients SES accepted per second (what the limit counts, not messages)."""
     start = time.monotonic()
     total = len(round_.email_ids)
     while True:
         done = Email.objects.filter(id__in=round_.email_ids, status__in=FINAL).count()
         elapsed = time.monotonic() - start
-        show(progress_bar(done, total, elapsed))
+        show(progress_bar(done, total, recipients_sent(round_.email_ids), elapsed))
         if done == total or elapsed > timeout:
             break
         time.sleep(0.2)
     round_.seconds = time.monotonic() - start
 
 
-def progress_bar(done: int, total: int, elapsed: float, width: int = 30) -> str:
+def recipients_sent(email_ids: list[int]) -> int:
+    """Recipients SES accepted for these emails: each sent email's to, cc and bcc, less the
+    recipients dropped as suppressed."""
+    from mailer.models import Delivery
+
+    rows = Delivery.objects.filter(email_id__in=email_ids, state=Delivery.State.SENT)
+    total = 0
+    for to, cc, bcc, dropped in rows.values_list("email__to", "email__cc", "email__bcc", "dropped"):
+        total += len(to or []) + len(cc or []) + len(bcc or []) - len(dropped or [])
+    return total
+
+
+def progress_bar(done: int, total: int, recipients: int, elapsed: float, width: int = 30) -> str:
     filled = int(width * done / total) if total else width
-    rate = f"{done / elapsed:5.1f} msg/s" if elapsed >= 1 else ""
-    return f"\r  [{'#' * filled}{'.' * (width - filled)}] {done}/{total} done  {rate}"
+    rate = f"{recipients / elapsed:5.1f} recipients/s" if elapsed >= 1 else ""
+    return f"\r  [{'#' * filled}{'.' * (width - filled)}] {done}/{total} emails done  {rate}"
 
 
-def feedback_counts() -> dict[str, int]:
-    """What came back through the webhook (bouncy's rows)."""
+def feedback_counts(round_: Round) -> dict[str, int]:
+    """What came back through the webhook for this round's messages (bouncy's rows)."""
     from bouncy.models import Bounce, Complaint, Delivery, Notification
 
+    ids = round_.message_ids()
     return {
-        "notifications": Notification.objects.count(),
-        "bounces": Bounce.objects.count(),
-        "complaints": Complaint.objects.count(),
-        "deliveries": Delivery.objects.count(),
+        "notifications": Notification.objects.filter(mail_id__in=ids).count(),
+        "bounces": Bounce.objects.filter(mail_id__in=ids).count(),
+        "complaints": Complaint.objects.filter(mail_id__in=ids).count(),
+        "deliveries": Delivery.objects.filter(mail_id__in=ids).count(),
     }
 
 
-def wait_for_feedback(expected_bounces: int, expected_complaints: int, timeout: float = 20) -> dict:
+def wait_for_feedback(
+    round_: Round, expected_bounces: int, expected_complaints: int, timeout: float = 20
+) -> dict[str, int]:
+    """Wait for the round's bounces and complaints and a delivery for every other recipient
+    SES accepted (the simulator's complaints come without one); kept on the round."""
     end = time.monotonic() + timeout
+    deliveries = recipients_sent(round_.email_ids) - expected_bounces - expected_complaints
     while True:
-        counts = feedback_counts()
+        counts = feedback_counts(round_)
         enough = (
-            counts["bounces"] >= expected_bounces and counts["complaints"] >= expected_complaints
+            counts["bounces"] >= expected_bounces
+            and counts["complaints"] >= expected_complaints
+            and counts["deliveries"] >= deliveries
         )
         if enough or time.monotonic() > end:
+            round_.feedback = counts
             return counts
         time.sleep(0.25)
 

@@ -10,12 +10,14 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from bouncy.admin import compact_time
 from mailer import permissions
 from mailer.admin import ReadOnlyAdmin
 from mailer.reputation import actions, campaigns, dashboard, guard
 from mailer.reputation.exceptions import CampaignControlError, NotHeld
 from mailer.reputation.forms import ResumeForm
 from mailer.reputation.models import Dashboard, GuardEvent, RateSnapshot
+from mailer.reputation.policy import percent
 
 DASHBOARD_URL = "admin:reputation_dashboard_changelist"
 
@@ -33,10 +35,26 @@ class GuardEventAdmin(ReadOnlyAdmin):
 
 @admin.register(RateSnapshot)
 class RateSnapshotAdmin(ReadOnlyAdmin):
-    list_display = ("taken_at", "stream", "campaign_name", "recipients", "hard_bounces",
-                    "complaints", "bounce_rate", "complaint_rate")
+    list_display = ("taken", "stream_name", "recipients", "hard_bounces", "complaints",
+                    "bounce", "complaint")
     list_filter = ("stream",)
     date_hierarchy = "taken_at"
+
+    @admin.display(description="taken (UTC)", ordering="taken_at")
+    def taken(self, obj: RateSnapshot) -> str:
+        return compact_time(obj.taken_at)
+
+    @admin.display(description="stream", ordering="stream")
+    def stream_name(self, obj: RateSnapshot) -> str:
+        return f"campaign {obj.campaign_name}" if obj.campaign_name else obj.get_stream_display()
+
+    @admin.display(description="bounce rate")
+    def bounce(self, obj: RateSnapshot) -> str:
+        return percent(obj.bounce_rate)
+
+    @admin.display(description="complaint rate")
+    def complaint(self, obj: RateSnapshot) -> str:
+        return percent(obj.complaint_rate)
 
 
 def paused_by_hold() -> dict[int, str]:

@@ -34,8 +34,17 @@ class Tick:
 
 
 @dataclass(frozen=True)
+class Level:
+    """A y-axis mark: ``y`` pixels from the top, and the value it stands for."""
+
+    y: float
+    label: str
+
+
+@dataclass(frozen=True)
 class BarChart:
-    """A stacked bar chart ``width`` x ``height`` pixels; ``maximum`` is the tallest stack."""
+    """A stacked bar chart ``width`` x ``height`` pixels; ``maximum`` is the tallest stack;
+    ``levels`` mark the y axis (0, half and the maximum)."""
 
     width: int
     height: int
@@ -43,6 +52,7 @@ class BarChart:
     ticks: list[Tick]
     maximum: int
     legend: list[Series]
+    levels: list[Level]
 
     @property
     def plot_height(self) -> float:
@@ -61,7 +71,17 @@ def stacked_bars(
     last = len(labels) - 1
     ticks = [Tick(i * slot + slot / 2, label) for i, label in enumerate(labels)
              if (last - i) % every == 0]
-    return BarChart(width, height, bars, ticks, maximum, series)
+    return BarChart(width, height, bars, ticks, maximum, series, _levels(maximum, height))
+
+
+def _levels(maximum: int, height: float) -> list[Level]:
+    """0, the middle and the top of the y axis, labelled with the counts they stand for."""
+    plot = height - AXIS_HEIGHT
+    if not maximum:
+        return [Level(plot, "0")]
+    half = maximum // 2  # counts are whole: the middle mark stands at a whole count
+    middle = [Level(round(plot * (1 - half / maximum), 1), f"{half:,}")] if half else []
+    return [Level(plot, "0"), *middle, Level(0.0, f"{maximum:,}")]
 
 
 def _stack(

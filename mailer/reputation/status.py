@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mailer.reputation import guard, snapshots
+from mailer.reputation.conf import get_settings
 from mailer.reputation.models import RateSnapshot
 from mailer.reputation.policy import percent
 
@@ -38,6 +39,10 @@ def lines(data: dict) -> list[str]:
     state = data["guard"]
     out = [f"reputation guard  {state['level']}" + (f" since {state['since']}: {state['reason']}"
                                                   if state["level"] != guard.OK else "")]
+    sample = data["rates"].get("all", {}).get("recipients", 0)
+    needed = get_settings().min_sample
+    if state["level"] == guard.OK and sample < needed:
+        out[0] = f"reputation guard  not judged yet: {sample} of {needed} recipients"
     if not data["rates"]:
         return [*out, "reputation rates  - (no snapshot yet)"]
     for key, s in sorted(data["rates"].items()):

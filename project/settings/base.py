@@ -29,7 +29,7 @@ if not DEBUG and not ALLOWED_HOSTS:
 INSTALLED_APPS = [
     # Before django.contrib.admin: its admin/base_site.html adds the reputation guard's banner.
     "mailer.reputation",
-    "django.contrib.admin",
+    "project.admin.MailroomAdminConfig",  # django.contrib.admin, as Mailroom's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from django.conf import settings
@@ -16,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from mailer.demo import replying, scenario, stack
 
 CHILD_FLAG = "MAILROOM_DEMO_CHILD"
+DEFAULT_DIR = Path("var") / "demo"
 
 
 class Command(BaseCommand):
@@ -30,36 +29,30 @@ class Command(BaseCommand):
             default=20,
             help="How many success@ simulator messages in the first round.",
         )
+        stack.add_rate_argument(parser)
         parser.add_argument(
-            "--rate",
-            type=float,
-            default=10.0,
-            help="The sandbox's send rate, in recipients per second.",
+            "--dir",
+            default=str(DEFAULT_DIR),
+            help="Folder for the demo's database, Redis data and logs (emptied first, then "
+            "kept, to look at with scripts/local --dir).",
         )
 
     def handle(self, *args, **options) -> None:
         if os.environ.get(CHILD_FLAG):
             self.run_demo(options["successes"])
         else:
-            self.launch(options["successes"], options["rate"])
+            self.launch(options["successes"], options["rate"], options["dir"])
 
-    def launch(self, successes: int, rate: float) -> None:
+    def launch(self, successes: int, rate: float, folder: str) -> None:
         """Start embedded Redis, then run the demo in a process configured to use it."""
-        workdir = Path(tempfile.mkdtemp(prefix="mailroom-demo-"))
-        try:
-            with stack.embedded_redis(workdir) as redis_url:
-                env = {**os.environ, **stack.child_env(workdir, redis_url, rate), CHILD_FLAG: "1"}
-                command = [
-                    sys.executable,
-                    "manage.py",
-                    "mailer_demo",
-                    "--successes",
-                    str(successes),
-                ]
-                result = subprocess.run(command, cwd=settings.BASE_DIR, env=env, check=False)
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
-        if result.returncode:
+        workdir = (Path(settings.BASE_DIR) / folder).resolve()
+        shutil.rmtree(workdir, ignore_errors=True)
+        workdir.mkdir(parents=True)
+        with stack.embedded_redis(workdir) as redis_url:
+            env = {**os.environ, **stack.child_env(workdir, redis_url, rate), CHILD_FLAG: "1"}
+            command = [sys.executable, "manage.py", "mailer_demo", "--successes", str(successes)]
+            returncode = stack.run_configured(command, env)
+        if returncode:
             raise CommandError("The demo did not finish; see the lines above.")
 
     def run_demo(self, successes: int) -> None:
@@ -73,11 +66,12 @@ class Command(BaseCommand):
             first = self.round("Round 1", scenario.simulator_addresses(successes))
             self.say("\nWaiting for SES feedback through the SNS webhook ...")
             # bounce+1..3, bounce+team and suppressionlist; complaint+1..2 and complaint+bcc
-            feedback = scenario.wait_for_feedback(expected_bounces=5, expected_complaints=3)
+            scenario.wait_for_feedback(first, expected_bounces=5, expected_complaints=3)
             self.show_suppressions()
             second = self.round("Round 2", scenario.simulator_addresses(successes))
+            scenario.wait_for_feedback(second, expected_bounces=0, expected_complaints=0)
             story = self.reply(running, second)
-        self.summary([first, second], feedback, story)
+        self.summary([first, second], story)
 
     def round(self, name: str, addresses: list[str]) -> scenario.Round:
         self.say(f"{name}: queueing {len(addresses) + 1} messages (send_mail returns at once) ...")
@@ -100,21 +94,28 @@ class Command(BaseCommand):
             self.say(f"  {address:<45} {reason}")
         self.say("")
 
-    def summary(
-        self,
-        rounds: list[scenario.Round],
-        feedback: dict[str, int],
-        story: replying.ReplyStory | None,
-    ) -> None:
+    def summary(self, rounds: list[scenario.Round], story: replying.ReplyStory | None) -> None:
         self.say("\nSummary")
         names = [*rounds[0].counts(), "seconds"]
         self.say(f"  {'':<8}" + "".join(f"{n:>{len(n) + 2}}" for n in names))
         for r in rounds:
             row = {**r.counts(), "seconds": f"{r.seconds:.1f}"}
             self.say(f"  {r.name:<8}" + "".join(f"{row[n]:>{len(n) + 2}}" for n in names))
-        self.say("  feedback received: " + ", ".join(f"{k} {v}" for k, v in feedback.items()))
+        self.say("  suppressed: emails not sent at all (all their recipients were suppressed);")
+        self.say("  recipients dropped: suppressed addresses taken off before sending, also from")
+        self.say("  emails that still went to their other recipients.")
+        for r in rounds:
+            self.say(
+                f"  {r.name} feedback received: "
+                + ", ".join(f"{k} {v}" for k, v in r.feedback.items())
+            )
         self.say(story.line() if story else "  reply: no answer came back in time")
         self.say("Everything the demo started has stopped.")
+        workdir = Path(settings.DATABASES["default"]["NAME"]).parent
+        base = Path(settings.BASE_DIR)
+        folder = workdir.relative_to(base) if workdir.is_relative_to(base) else workdir
+        self.say(f"\nTo look at what it did in the admin: bash scripts/local --dir {folder}")
+        self.say("(it keeps running until Ctrl-C and prints the address and a login).")
 
     def say(self, line: str) -> None:
         self.stdout.write(line)

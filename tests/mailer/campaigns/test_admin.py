@@ -28,7 +28,8 @@ def test_the_list_shows_a_progress_bar_counts_rate_and_eta(admin_client, sending
     page = admin_client.get(reverse("admin:campaigns_campaign_changelist")).content.decode()
 
     assert 'class="campaign-progress"' in page and "queued 4" in page
-    assert "/s (limit" in page and "0:00:0" in page  # ETA at the fallback rate
+    assert "0/s (nothing sent in the last minute)" in page
+    assert "at the account limit" in page  # nothing sent yet: the ETA at the fallback rate
     assert '<script src="http' not in page and "cdn" not in page.lower()
 
 
@@ -164,3 +165,53 @@ def test_the_add_form_refuses_a_line_break_in_a_header_field(admin_client, make_
     response = admin_client.post(reverse("admin:campaigns_campaign_add"), data)
     assert response.status_code == 200 and "must be one line" in response.content.decode()
     assert not Campaign.objects.filter(name="x").exists()
+
+
+def control_url(campaign: Campaign, name: str) -> str:
+    return reverse("admin:campaigns_campaign_control", args=[campaign.id, name])
+
+
+def test_the_campaign_page_offers_the_controls_its_status_allows(admin_client, sending):
+    campaign = sending(csv_text(2))
+    page = admin_client.get(reverse("admin:campaigns_campaign_change", args=[campaign.id]))
+    html = page.content.decode()
+    assert 'id="campaign-controls"' in html
+    assert 'value="Pause"' in html and 'value="Cancel"' in html and 'value="Resume"' not in html
+    # started: nothing to save, nothing to delete, the schedule read-only too
+    assert 'name="_save"' not in html and "deletelink" not in html
+    assert 'name="scheduled_at_0"' not in html
+
+
+def test_a_control_runs_on_post_only_and_reports_back_on_the_page(admin_client, sending):
+    campaign = sending(csv_text(2))
+    assert admin_client.get(control_url(campaign, "pause")).status_code == 405
+    response = admin_client.post(control_url(campaign, "pause"), follow=True)
+    assert Campaign.objects.get(pk=campaign.id).status == "paused"
+    html = response.content.decode()
+    assert "Campaign paused" in html and 'value="Resume"' in html
+    response = admin_client.post(control_url(campaign, "pause"), follow=True)
+    assert "it cannot be paused" in response.content.decode()  # the service's refusal, shown
+    admin_client.post(control_url(campaign, "resume"))
+    assert Campaign.objects.get(pk=campaign.id).status == "sending"
+    assert admin_client.post(control_url(campaign, "explode")).status_code == 404
+
+
+def test_controls_need_their_permission(client, django_user_model, sending):
+    from django.contrib.auth.models import Permission
+
+    campaign = sending(csv_text(2))
+    user = django_user_model.objects.create_user("viewer", password="pw", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_campaign"))
+    client.force_login(user)
+    html = client.get(reverse("admin:campaigns_campaign_change", args=[campaign.id])).content
+    assert b"needs the" in html and b'value="Pause"' not in html
+    assert client.post(control_url(campaign, "pause")).status_code == 403
+    assert Campaign.objects.get(pk=campaign.id).status == "sending"
+
+
+def test_a_draft_stays_editable_and_can_be_sent_from_its_page(admin_client, make_campaign):
+    draft = make_campaign(csv_text(2))
+    html = admin_client.get(reverse("admin:campaigns_campaign_change", args=[draft.id])).content
+    assert b'name="_save"' in html and b'value="Send now"' in html
+    admin_client.post(control_url(draft, "send"))
+    assert Campaign.objects.get(pk=draft.id).status == "sending"

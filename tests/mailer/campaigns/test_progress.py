@@ -18,7 +18,9 @@ def test_a_draft_counts_its_whole_audience_as_pending(make_campaign, redis_clien
     assert report.status == "draft" and report.done_fraction == 0.0
 
 
-def test_eta_comes_from_the_limiter_rate_and_rate_from_recent_sends(sending, redis_client):
+def test_rate_is_measured_since_the_first_recent_send_and_the_eta_comes_from_it(
+    sending, redis_client
+):
     campaign = sending(csv_text(40))
     run_fanout(campaign.id)
     recently = timezone.now() - timedelta(seconds=10)
@@ -32,16 +34,31 @@ def test_eta_comes_from_the_limiter_rate_and_rate_from_recent_sends(sending, red
     report = progress(Campaign.objects.get(pk=campaign.id))
 
     assert report.counts["sent"] == 12 and report.counts["queued"] == 28
-    assert report.limit_rate == 4.0 and report.eta_seconds == 7.0  # 28 left at 4/s
-    assert report.rate == 0.2  # 12 in the last 60 s
+    # 12 sent 10 s ago: 1.2/s over 10 s (not 12 / 60 s); 28 left at that rate
+    assert report.rate == 1.2 and report.rate_seconds == 10
+    assert report.rate_label == "1.2/s over the last 10 s"
+    assert report.eta_seconds == 23.3 and report.eta_label == "0:00:23 at the current rate"
+    assert report.limit_rate == 4.0
     assert (report.delivered, report.opened, report.clicked) == (2, 2, 0)
     data = report.as_dict()
     assert data["sent"] == 12 and data["queued"] == 28 and data["total"] == 40
     assert set(CampaignRecipient.State.values) <= set(data)
 
 
-def test_without_a_stored_rate_the_configured_rate_is_used(sending, redis_client, settings):
+def test_before_the_first_send_the_eta_is_at_the_configured_rate(sending, redis_client, settings):
     settings.MAILROOM_MAX_SEND_RATE = 5.0
     campaign = sending(csv_text(10))
     run_fanout(campaign.id)
-    assert progress(Campaign.objects.get(pk=campaign.id)).eta_seconds == 2.0
+    report = progress(Campaign.objects.get(pk=campaign.id))
+    assert report.eta_seconds == 2.0 and report.eta_basis == "account limit"
+    assert report.rate == 0 and report.rate_label == "0/s (nothing sent in the last minute)"
+
+
+def test_a_paused_campaign_sends_at_zero_and_has_no_eta(sending, redis_client):
+    campaign = sending(csv_text(10))
+    run_fanout(campaign.id)
+    CampaignRecipient.objects.update(state="sent", sent_at=timezone.now() - timedelta(seconds=5))
+    Campaign.objects.filter(pk=campaign.id).update(status="paused")
+    report = progress(Campaign.objects.get(pk=campaign.id))
+    assert report.rate == 0 and report.rate_label == "0/s (paused)"
+    assert report.eta_seconds is None and report.eta_label == "-"

@@ -48,8 +48,13 @@ def test_the_dashboard_shows_today_rates_queue_and_guard(admin_client):
     data = response.context["data"]
     assert (data.today.sent, data.today.hard_bounces, data.today.soft_bounces,
             data.today.complaints, data.today.suppressed) == (15, 1, 1, 1, 3)
-    assert len(data.days) == 30
-    assert "campaign news" in html and '<span class="rep-state-ok">ok</span>' in html
+    assert data.days == [] and data.quiet_days == 30  # empty history collapsed to one line
+    assert "Not shown" not in html and "No mail in the 30 days before today." in html
+    # 15 recipients in the window: too few for the guard to judge, and the page says so
+    assert "campaign news" in html
+    assert '<span class="rep-state-ok" id="guard-level">not judged yet: 15 of 1,000 recipients' \
+        in html
+    assert "(too few recipients to judge yet)" in html
     assert html.count('class="rep-chart"') == 2 and html.count('class="rep-gauge"') == 4
     assert 'src="http' not in html and 'href="http' not in html  # nothing from a CDN
     assert "Queued, bulk" in html and "12500 of 50000" in html and "/ 14 recipients/s" in html
@@ -59,7 +64,8 @@ def test_the_dashboard_shows_today_rates_queue_and_guard(admin_client):
 def test_a_held_guard_offers_resuming_with_a_note(admin_client):
     actions.hold("bounce rate 9 %", Counts())
     html = admin_client.get(DASHBOARD).content.decode()
-    assert '<span class="rep-state-held">held</span>' in html and "Resume bulk mail" in html
+    assert '<span class="rep-state-held" id="guard-level">held</span>' in html
+    assert "Resume bulk mail" in html
     assert 'name="note"' in html
 
 
@@ -131,3 +137,22 @@ def test_the_banner_warns_too(admin_client):
 
 def test_the_admin_index_links_the_dashboard(staff_client):
     assert DASHBOARD in staff_client.get("/admin/").content.decode()
+
+
+def test_past_days_with_mail_are_listed_and_held_campaign_mail_is_counted(admin_client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from post_office.models import Email
+
+    records.send(3, at=timezone.now() - timedelta(days=2))
+    records.send(2, bulk=True)
+    Email.objects.filter(subject__in=Email.objects.order_by("-id").values("subject")[:2]).update(
+        status=None
+    )  # a paused campaign's held mail
+    html = admin_client.get(DASHBOARD).content.decode()
+    data = admin_client.get(DASHBOARD).context["data"]
+    assert [d.sent for d in data.days] == [3] and data.quiet_days == 29
+    assert "Not shown: 29 days without mail." in html
+    assert 'id="held-bulk"><a href="/admin/campaigns/campaign/?status__exact=paused">2</a>' in html
+    assert 'class="level"' in html  # the charts have a labelled y axis

@@ -37,3 +37,12 @@ def test_a_gauge_is_ok_warn_or_bad_against_its_marks():
     assert charts.gauge(0.5, 0.06, marks, "50 %", width=600).fill == 600.0
     assert charts.gauge(0.05, 0.06, marks, "5 %").css == "bad"
     assert charts.gauge(None, 0.06, marks, "n/a").css == "ok"
+
+
+def test_the_y_axis_marks_zero_a_whole_middle_and_the_tallest_stack():
+    chart = charts.stacked_bars(["a", "b"], [Series("s", "s", [401, 7])], width=200, height=116)
+    assert [(level.y, level.label) for level in chart.levels] == [
+        (100, "0"), (50.1, "200"), (0.0, "401")
+    ]
+    one = charts.stacked_bars(["a"], [Series("s", "s", [1])], width=200, height=116)
+    assert [level.label for level in one.levels] == ["0", "1"]

@@ -18,7 +18,10 @@ def test_before_any_snapshot():
     data = status.summary()
     assert data == {"guard": {"level": "ok", "since": None, "reason": ""}, "taken_at": None,
                     "window_start": None, "rates": {}}
-    assert status.lines(data) == ["reputation guard  ok", "reputation rates  - (no snapshot yet)"]
+    assert status.lines(data) == [
+        "reputation guard  not judged yet: 0 of 1000 recipients",
+        "reputation rates  - (no snapshot yet)",
+    ]
 
 
 def test_rates_per_stream_and_the_guard(small):

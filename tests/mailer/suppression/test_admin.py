@@ -68,7 +68,7 @@ def test_search_by_address_part_address_and_domain(admin_client, rows):
 
 def test_source_links_to_the_bouncy_notification(admin_client, rows):
     body = admin_client.get(CHANGELIST).content.decode()
-    assert '<a href="/admin/bouncy/notification/12/change/">bouncy notification #12' in body
+    assert '<a href="/admin/bouncy/notification/12/change/" title="bouncy notification #12' in body
 
 
 def test_remove_asks_for_a_note_then_removes_with_an_audit_record(admin_client, admin_user, rows):

@@ -107,11 +107,11 @@ def _one_line(exc: CampaignError) -> str:
 
 
 def _lines(report: Progress) -> list[str]:
-    eta = "-" if report.eta_seconds is None else f"{report.eta_seconds:.0f} s"
     rows = [("campaign", f"{report.campaign} ({report.status})"), *report.counts.items(),
             ("total", report.total), ("delivered", report.delivered),
             ("opened", report.opened), ("clicked", report.clicked),
-            ("rate", f"{report.rate}/s (limit {report.limit_rate}/s)"), ("eta", eta)]
+            ("rate", report.rate_label), ("limit", f"{report.limit_rate:g}/s"),
+            ("eta", report.eta_label)]
     if report.waiting_for_quota_until:
         rows.append(("quota wait", report.waiting_for_quota_until.isoformat()))
     return [f"{name:<10}  {value}" for name, value in rows]
