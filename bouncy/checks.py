@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django.core.checks import Error, Warning, register
 
@@ -30,7 +31,7 @@ GENUINE_CERT_URLS = (
 
 
 @register()
-def check_topics(app_configs, **kwargs) -> list:
+def check_topics(app_configs: Any, **kwargs: Any) -> list[Any]:
     """W001: no topic allowed means every notification is refused; W002: a malformed ARN."""
     topics = get_settings().topic_arns
     if not topics:
@@ -47,7 +48,7 @@ def check_topics(app_configs, **kwargs) -> list:
 
 
 @register()
-def check_dev_cert_hosts(app_configs, **kwargs) -> list:
+def check_dev_cert_hosts(app_configs: Any, **kwargs: Any) -> list[Any]:
     """E001: dev certificate hosts are for DEBUG only; E003: each is host:port."""
     conf = get_settings()
     errors = [Error(
@@ -66,7 +67,7 @@ def check_dev_cert_hosts(app_configs, **kwargs) -> list:
 
 
 @register()
-def check_cert_url_pattern(app_configs, **kwargs) -> list:
+def check_cert_url_pattern(app_configs: Any, **kwargs: Any) -> list[Any]:
     """E002: the pattern must compile; W003: it must refuse hostile URLs and accept SNS's."""
     conf = get_settings()
     try:

@@ -153,8 +153,9 @@ def _kind(doc: dict[str, Any]) -> tuple[str, str]:
 def _detail(doc: dict[str, Any], kind: str) -> dict[str, Any]:
     """The type-specific object; for an unknown type, everything but the type and mail."""
     key = _DETAIL_KEYS.get(kind) or kind[:1].lower() + kind[1:].replace(" ", "")
-    if isinstance(doc.get(key), dict):
-        return doc[key]
+    detail = doc.get(key)
+    if isinstance(detail, dict):
+        return detail
     return {k: v for k, v in doc.items() if k not in ("notificationType", "eventType", "mail")}
 
 

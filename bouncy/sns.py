@@ -242,6 +242,8 @@ def _decode_signature(value: str) -> bytes:
 
 def _check_signature(certificate: x509.Certificate, signature: bytes, message: SnsMessage) -> None:
     key = certificate.public_key()
+    if not isinstance(key, rsa.RSAPublicKey):  # SNS signs with RSA (PKCS#1 v1.5) only
+        raise InvalidSignature("the signing certificate's key is not an RSA key")
     algorithm = _HASHES[message.signature_version]()
     try:
         key.verify(signature, message.string_to_sign(), padding.PKCS1v15(), algorithm)

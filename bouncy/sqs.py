@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import boto3
 from botocore.config import Config
@@ -47,9 +48,10 @@ class Queue:
         """Delete a message once it is stored."""
         self._call("delete_message", QueueUrl=self.url, ReceiptHandle=message.receipt_handle)
 
-    def _call(self, operation: str, **params: object) -> dict:
+    def _call(self, operation: str, **params: object) -> dict[str, Any]:
         try:
-            return getattr(self._client, operation)(**params)
+            answer: dict[str, Any] = getattr(self._client, operation)(**params)
+            return answer
         except (BotoCoreError, ClientError) as exc:
             raise SqsError(f"SQS {operation} failed: {exc}") from exc
 

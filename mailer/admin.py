@@ -1,6 +1,10 @@
 """Admin for Mailroom: deliveries (read-only), the suppression list and its audit, Email's drops."""
 
+from typing import Any, cast
+
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
 from django.http import (
@@ -35,10 +39,10 @@ class ReadOnlyAdmin(MenuNamed):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
@@ -90,7 +94,7 @@ class DeliveryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Unsubscribe)
-class UnsubscribeAdmin(admin.ModelAdmin):
+class UnsubscribeAdmin(admin.ModelAdmin[Any]):
     """The suppression list: filter, search (address or @domain), add, remove, export, import."""
 
     list_display = ("breakable_address", "why", "source_short", "at_ses", "created")
@@ -103,26 +107,26 @@ class UnsubscribeAdmin(admin.ModelAdmin):
     show_full_result_count = False
     list_per_page = 100
 
-    def get_fields(self, request: HttpRequest, obj=None) -> tuple[str, ...]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         if obj is None:
             return ManualUnsubscribeForm.Meta.fields
         return ("address", "reason", "scope", "source_link", "at_ses", "created_at",
                 "expires_at", "note")
 
-    def get_readonly_fields(self, request: HttpRequest, obj=None) -> tuple[str, ...]:
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         return () if obj is None else ("address", "reason", "scope", "source_link", "at_ses",
                                        "created_at", "expires_at")
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return ses_admin.with_ses_reason(super().get_queryset(request))
 
-    def save_model(self, request: HttpRequest, obj: Unsubscribe, form, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: Unsubscribe, form: Any, change: bool) -> None:
         if not change:
             obj.reason = Unsubscribe.Reason.MANUAL
             obj.source = f"admin user {request.user.get_username()}"
         super().save_model(request, obj, form, change)
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # only the audited "remove" action lifts a suppression
 
     def has_remove_permission(self, request: HttpRequest) -> bool:
@@ -131,7 +135,9 @@ class UnsubscribeAdmin(admin.ModelAdmin):
     def has_import_permission(self, request: HttpRequest) -> bool:
         return permissions.allowed(request, permissions.IMPORT_SUPPRESSIONS)
 
-    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
+    ) -> tuple[QuerySet[Any], bool]:
         term = search_term.strip()
         if term.startswith("@"):
             return _by_domain(queryset, term), False
@@ -140,18 +146,20 @@ class UnsubscribeAdmin(admin.ModelAdmin):
             return queryset.filter(address=address), False
         return super().get_search_results(request, queryset, search_term)
 
-    def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         extra_context = {**(extra_context or {}),
                          "has_import_permission": self.has_import_permission(request)}
         response = super().changelist_view(request, extra_context)
-        if isinstance(response, TemplateResponse) and "cl" in (response.context_data or {}):
-            changelist = response.context_data["cl"]
-            response.context_data["reason_counts"] = reason_counts(changelist.queryset)
-            response.context_data.update(ses_admin.changelist_context())
-            response.context_data["can_retry_ses"] = self.has_remove_permission(request)
+        context = response.context_data if isinstance(response, TemplateResponse) else None
+        if context is not None and "cl" in context:
+            context["reason_counts"] = reason_counts(context["cl"].queryset)
+            context.update(ses_admin.changelist_context())
+            context["can_retry_ses"] = self.has_remove_permission(request)
         return response
 
-    def get_urls(self) -> list:
+    def get_urls(self) -> list[Any]:
         view = self.admin_site.admin_view(admin_import.ImportView.as_view(model_admin=self))
         retry = self.admin_site.admin_view(require_POST(self.retry_ses_removals))
         return [
@@ -192,27 +200,37 @@ class UnsubscribeAdmin(admin.ModelAdmin):
         return f"{compact_time(obj.created_at)}{until}"
 
     @admin.action(description="Remove from suppression (asks for a note)", permissions=["remove"])
-    def remove_suppressions(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+    def remove_suppressions(
+        self, request: HttpRequest, queryset: QuerySet[Any]
+    ) -> HttpResponse | None:
         form = RemovalForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
-            removed = store.remove(queryset, form.cleaned_data["note"], request.user)
+            user = cast(User, request.user)  # the admin site lets only staff users in
+            removed = store.remove(queryset, form.cleaned_data["note"], user)
             ses_admin.enqueue_removals()
-            self.message_user(request, f"Removed {removed} suppressed addresses (audited); "
-                              "they are being removed from SES's suppression list too.")
+            self.message_user(
+                request,
+                f"Removed {removed} suppressed addresses (audited); "
+                "they are being removed from SES's suppression list too.",
+            )
             return None
-        return TemplateResponse(request, "admin/mailer/unsubscribe/remove.html", {
-            **self.admin_site.each_context(request),
-            "title": "Remove from the suppression list",
-            "opts": self.model._meta,
-            "form": form,
-            "count": queryset.count(),
-            "sample": queryset.order_by("address")[:50],
-            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
-            "select_across": request.POST.get("select_across", "0"),
-        })
+        return TemplateResponse(
+            request,
+            "admin/mailer/unsubscribe/remove.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Remove from the suppression list",
+                "opts": self.model._meta,
+                "form": form,
+                "count": queryset.count(),
+                "sample": queryset.order_by("address")[:50],
+                "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+                "select_across": request.POST.get("select_across", "0"),
+            },
+        )
 
     @admin.action(description="Export selected as CSV", permissions=["view"])
-    def export_csv(self, request: HttpRequest, queryset: QuerySet) -> StreamingHttpResponse:
+    def export_csv(self, request: HttpRequest, queryset: QuerySet[Any]) -> StreamingHttpResponse:
         rows = queryset.order_by("address").iterator(chunk_size=2000)
         response = StreamingHttpResponse(csv_io.export_rows(rows), content_type="text/csv")
         response["Content-Disposition"] = 'attachment; filename="suppressed-addresses.csv"'
@@ -273,11 +291,11 @@ class MailroomEmailAdmin(EmailAdmin):
         inherited = super().get_readonly_fields(request, obj)
         return [*inherited, "status", "priority", "dropped_recipients"]
 
-    def get_fieldsets(self, request: HttpRequest, obj=None) -> list:
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> list[Any]:
         extra = ("Suppression", {"fields": ["dropped_recipients"]})
         return [*super().get_fieldsets(request, obj), extra]
 
-    def get_urls(self) -> list:
+    def get_urls(self) -> list[Any]:
         inherited = [u for u in super().get_urls() if getattr(u, "name", None) != "resend"]
         view = self.admin_site.admin_view(require_POST(self.resend_view))
         return [path("<int:pk>/resend/", view, name="post_office_email_resend"), *inherited]
@@ -294,9 +312,10 @@ class MailroomEmailAdmin(EmailAdmin):
         self.message_user(request, outcome.summary(), level)
         return HttpResponseRedirect(reverse("admin:post_office_email_change", args=[email.pk]))
 
-    @admin.action(description="Requeue selected emails (re-sends are recorded)",
-                  permissions=["change"])
-    def requeue(self, request: HttpRequest, queryset: QuerySet) -> None:
+    @admin.action(
+        description="Requeue selected emails (re-sends are recorded)", permissions=["change"]
+    )
+    def requeue(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         ids = list(queryset.values_list("id", flat=True))
         outcome = resend.requeue(ids, request.user.get_username())
         self.message_user(request, outcome.summary())
@@ -310,7 +329,7 @@ class MailroomEmailAdmin(EmailAdmin):
         return format_html_join(", ", "{} ({})", ((d["address"], d["reason"]) for d in dropped))
 
 
-def reason_counts(queryset: QuerySet) -> list[dict]:
+def reason_counts(queryset: QuerySet[Any]) -> list[dict[str, Any]]:
     """Rows per reason in ``queryset`` (one GROUP BY), labelled, largest first."""
     labels = dict(Unsubscribe.Reason.choices)
     counts = queryset.order_by().values("reason").annotate(count=Count("pk"))
@@ -331,7 +350,7 @@ def source_html(source: str, text: str | None = None) -> str:
     return format_html('<a href="{}" title="{}">{}</a>', url, source, text or source)
 
 
-def _by_domain(queryset: QuerySet, term: str) -> QuerySet:
+def _by_domain(queryset: QuerySet[Any], term: str) -> QuerySet[Any]:
     try:
         return queryset.filter(address__endswith=f"@{domain_of(term)}")
     except InvalidAddress:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.checks import Error, Warning, register
 from django.utils.module_loading import import_string
@@ -13,7 +15,7 @@ BACKEND = "mailer.queue.EmailBackend"
 
 
 @register()
-def check_email_backend(app_configs, **kwargs) -> list:
+def check_email_backend(app_configs: Any, **kwargs: Any) -> list[Any]:
     """Mail must be queued as Django built it: EMAIL_BACKEND has to be Mailroom's backend."""
     from mailer.queue import EmailBackend
 
@@ -33,7 +35,7 @@ def check_email_backend(app_configs, **kwargs) -> list:
 
 
 @register(deploy=True)
-def check_credentials(app_configs, **kwargs) -> list:
+def check_credentials(app_configs: Any, **kwargs: Any) -> list[Any]:
     """In production (no local endpoint) SES needs credentials."""
     if getattr(settings, "AWS_SES_ENDPOINT_URL", None):
         return []
@@ -48,7 +50,7 @@ def check_credentials(app_configs, **kwargs) -> list:
 
 
 @register()
-def check_suppression_settings(app_configs, **kwargs) -> list:
+def check_suppression_settings(app_configs: Any, **kwargs: Any) -> list[Any]:
     """The soft-bounce limit, window and grace period (at most 30 days) must make sense."""
     try:
         get_suppression_settings()
@@ -58,7 +60,7 @@ def check_suppression_settings(app_configs, **kwargs) -> list:
 
 
 @register(deploy=True)
-def check_unsubscribe_base_url(app_configs, **kwargs) -> list:
+def check_unsubscribe_base_url(app_configs: Any, **kwargs: Any) -> list[Any]:
     """Unsubscribe links need an absolute https base URL in production."""
     url = getattr(settings, "MAILROOM_BASE_URL", None)
     if not url or not url.startswith("https://"):

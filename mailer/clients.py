@@ -21,13 +21,13 @@ _clients: dict[Key, Any] = {}
 
 def shared(key: Key, build: Callable[[], T]) -> T:
     """The process's client under ``key``, built by ``build`` the first time it is asked for."""
-    found = _clients.get(key)
+    found: T | None = _clients.get(key)
     if found is None:
         with _lock:
             found = _clients.get(key)
             if found is None:
                 found = _clients[key] = build()
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def forget(kind: str) -> None:

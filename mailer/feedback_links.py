@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from django.db import connection, models, transaction
 from django.dispatch import Signal
@@ -79,7 +80,7 @@ def retry_unlinked(now: datetime | None = None) -> int:
     return _link_and_load(f"{_column('timestamp')} >= %s", [since])
 
 
-def unlinked(model: type[models.Model], now: datetime | None = None) -> models.QuerySet:
+def unlinked(model: type[models.Model], now: datetime | None = None) -> models.QuerySet[Any]:
     """Rows of ``model`` about some SES message, still unlinked after the retry window."""
     since = (now or timezone.now()) - get_settings().feedback_link_window
     return model.objects.filter(email__isnull=True, timestamp__lt=since).exclude(mail_id="")
@@ -90,7 +91,7 @@ def unlinked_count(now: datetime | None = None) -> int:
     return sum(unlinked(model, now).count() for model in FEEDBACK_MODELS)
 
 
-def _link_and_load(condition: str, params: list) -> int:
+def _link_and_load(condition: str, params: list[Any]) -> int:
     total = 0
     for model in FEEDBACK_MODELS:
         with transaction.atomic(savepoint=False):
@@ -102,7 +103,7 @@ def _link_and_load(condition: str, params: list) -> int:
     return total
 
 
-def _link(model: type[models.Model], condition: str, params: list) -> dict[int, int]:
+def _link(model: type[models.Model], condition: str, params: list[Any]) -> dict[int, int]:
     """One UPDATE: {row id: email id} for the rows of ``model`` this statement linked."""
     qn = connection.ops.quote_name
     table, sent = qn(model._meta.db_table), qn(Delivery._meta.db_table)
@@ -122,7 +123,7 @@ def _column(name: str) -> str:
     return "{table}." + connection.ops.quote_name(name)
 
 
-def _in(name: str, values: Iterable) -> str:
+def _in(name: str, values: Iterable[Any]) -> str:
     return f"{_column(name)} IN ({', '.join(['%s'] * len(list(values)))})"
 
 

@@ -12,10 +12,11 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from post_office import EmailBackend as PostOfficeBackend
@@ -75,7 +76,7 @@ def enqueue(rows: list[Row]) -> list[Email]:
         )
         for row in rows:
             row.save_attachments()
-    return emails
+    return list(emails)
 
 
 INSERT_BATCH = 500
@@ -84,7 +85,7 @@ INSERT_BATCH = 500
 def _dispatch(row: Row) -> bool:
     """Send a priority "now" Email at once, as post_office does, from its stored MIME."""
     row.email._cached_email_message = QueuedMessage(row.email, row.mime)
-    return row.email.dispatch() == STATUS.sent
+    return bool(row.email.dispatch() == STATUS.sent)
 
 
 @dataclass(frozen=True)
@@ -105,12 +106,13 @@ class Claim:
 def due(now: datetime | None = None) -> QuerySet[Email]:
     """Emails that may be claimed now: pending, due, not expired, not under a live lease."""
     now = now or timezone.now()
-    return (
+    emails: QuerySet[Email] = (
         Email.objects.filter(status__in=PENDING)
         .filter(Q(scheduled_time__isnull=True) | Q(scheduled_time__lte=now))
         .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
         .exclude(delivery__lease_expires_at__gt=now)
     )
+    return emails
 
 
 def seconds_until_due(lane: Lane, now: datetime | None = None) -> float | None:
@@ -228,7 +230,7 @@ class Sent:
     email_id: int
     ses_message_id: str
     recipients: list[str]
-    dropped: list[dict]
+    dropped: list[dict[str, Any]]
 
 
 def record_sent(token: uuid.UUID, sent: list[Sent]) -> None:
@@ -298,9 +300,11 @@ def keep_late(late: list[Sent], now: datetime) -> None:
         )
 
 
-def _db_value(field_name: str, value: object) -> object:
+def _db_value(field_name: str, value: object) -> Any:
     """``value`` as the database expects it for a Delivery field (uuid, json, datetime)."""
-    return Delivery._meta.get_field(field_name).get_db_prep_save(value, connection)
+    field = Delivery._meta.get_field(field_name)
+    assert isinstance(field, models.Field)  # a concrete column, not a relation's other side
+    return field.get_db_prep_save(value, connection)
 
 
 def record_failed(email_id: int, token: uuid.UUID, error: str, kind: str = "") -> None:
@@ -308,7 +312,7 @@ def record_failed(email_id: int, token: uuid.UUID, error: str, kind: str = "") -
     _finish(email_id, token, State.FAILED, error, kind or "SendFailed")
 
 
-def record_suppressed(email_id: int, token: uuid.UUID, dropped: list[dict]) -> None:
+def record_suppressed(email_id: int, token: uuid.UUID, dropped: list[dict[str, Any]]) -> None:
     """Every recipient is suppressed: the email ends neither sent nor failed, with the reasons."""
     now = timezone.now()
     with transaction.atomic():
@@ -316,7 +320,7 @@ def record_suppressed(email_id: int, token: uuid.UUID, dropped: list[dict]) -> N
         _finish(email_id, token, State.SUPPRESSED, suppressed_error(dropped), "Suppressed")
 
 
-def suppressed_error(dropped: list[dict]) -> str:
+def suppressed_error(dropped: list[dict[str, Any]]) -> str:
     """The reason an email whose every recipient is suppressed was not sent."""
     reasons = ", ".join(f"{d['address']} ({d['reason']})" for d in dropped)
     return f"All recipients suppressed: {reasons}"
@@ -463,7 +467,10 @@ def fail_unsent(emails: QuerySet[Email], now: datetime, message: str, kind: str)
 
 def unsent_bulk() -> int:
     """Bulk emails not sent yet: pending in the queue or held by a paused campaign."""
-    return Email.objects.filter(NOT_SENT, lane_filter(BULK)).count()
+    count: int = Email.objects.filter(NOT_SENT, lane_filter(BULK)).count()
+    return count
+
+
 def stranded(now: datetime, after: timedelta) -> QuerySet[Email]:
     """Priority "now" emails whose web request died mid-send (gunicorn's timeout): post_office
     leaves them with no status, which no worker claims. Campaign mail held with no status is

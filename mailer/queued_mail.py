@@ -155,7 +155,7 @@ def _bodies(message: EmailMessage) -> tuple[str, str]:
     return body, html
 
 
-def _envelope(addresses: list) -> list[str]:
+def _envelope(addresses: list[Any]) -> list[str]:
     """Recipients for the Email's comma-separated fields: a display name holding a comma would
     be split in two when read back, so such a recipient keeps only its mailbox (the MIME
     headers keep the name). A recipient that is not exactly one mailbox (a group, two
@@ -174,7 +174,7 @@ def _headers(message: EmailMessage) -> dict[str, str] | None:
     return headers or None
 
 
-def _attachment(item: object) -> tuple[str, bytes, str, dict | None]:
+def _attachment(item: object) -> tuple[str, bytes, str, dict[str, Any] | None]:
     """(name, content, MIME type, headers) of a Django attachment or MIME part."""
     if isinstance(item, MIMEBase):
         content = item.get_payload(decode=True)

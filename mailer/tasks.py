@@ -7,6 +7,7 @@ import os
 import socket
 import time
 from dataclasses import asdict
+from typing import Any
 
 from celery import shared_task
 from celery.signals import worker_process_init, worker_ready
@@ -29,7 +30,7 @@ PAUSE_END_SLACK_SECONDS = 0.2
 
 
 @worker_process_init.connect
-def _after_fork(**kwargs) -> None:
+def _after_fork(**kwargs: Any) -> None:
     """A forked worker process must not share its parent's SES connection pool."""
     global WORKER_NAME
     WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}"
@@ -38,7 +39,7 @@ def _after_fork(**kwargs) -> None:
 
 
 @shared_task(name="mailer.drain", acks_late=True, ignore_result=True)
-def drain(lane: Lane) -> dict:
+def drain(lane: Lane) -> dict[str, Any]:
     """Send one batch of ``lane``; a full batch enqueues the next drain first."""
     wakeup.started(lane)
     if paused := quota.current_pause():
@@ -70,16 +71,17 @@ def apply_feedback() -> dict:
 
 
 @shared_task(name="mailer.sweep", ignore_result=True)
-def sweep() -> dict:
+def sweep() -> dict[str, Any]:
     """Periodic: fail expired mail and wake a drain for any lane with due mail (lost wake-ups,
     broker outages, leases that expired after a worker died, retries whose time has come);
     apply stored feedback a lost wake-up left waiting; link feedback that came before its send
     was recorded."""
     expired = queue.expire_overdue()
     repaired = queue.repair_stranded(get_settings().stranded_after)
-    woken = [lane for lane in LANES if queue.due().filter(lane_filter(lane)).exists()]
-    for lane in woken:
+    lanes = [lane for lane in LANES if queue.due().filter(lane_filter(lane)).exists()]
+    for lane in lanes:
         wakeup.enqueue_drain(lane)
+    woken: list[str] = list(lanes)
     if processing.pending().exists():  # a lost wake-up, or a batch whose worker died
         wakeup.enqueue_feedback()
         woken.append(wakeup.FEEDBACK)
@@ -88,7 +90,7 @@ def sweep() -> dict:
 
 
 @worker_ready.connect
-def _read_quota_at_start(**kwargs) -> None:
+def _read_quota_at_start(**kwargs: Any) -> None:
     """Fetch SES's quota as the worker starts; a failure is logged, never fatal."""
     try:
         quota.refresh()
@@ -97,13 +99,13 @@ def _read_quota_at_start(**kwargs) -> None:
 
 
 @shared_task(name="mailer.refresh_quota", ignore_result=True)
-def refresh_quota() -> dict:
+def refresh_quota() -> dict[str, Any]:
     """Periodic: re-read SES's send rate and 24-hour quota into Redis; pause or resume."""
     return {"rate": quota.refresh()}
 
 
 @shared_task(name="mailer.ses_suppressions_sync", ignore_result=True)
-def ses_suppressions_sync() -> dict:
+def ses_suppressions_sync() -> dict[str, Any]:
     """Periodic: keep Mailroom's suppression list in step with SES's account-level list."""
     return run.sync()
 

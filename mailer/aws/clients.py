@@ -3,7 +3,7 @@ and boto3 clients (SES v1 and v2, SNS) for the account reads, built from django-
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import boto3
 from botocore.config import Config
@@ -14,6 +14,7 @@ from django_ses.conf import settings as ses_settings
 
 from mailer.clients import forget, shared
 
+Service = Literal["ses", "sesv2", "sns", "s3"]
 # Account reads: fail fast and say so (a setup check or a quota read, never a retry loop).
 ACCOUNT_CONFIG = Config(connect_timeout=5, read_timeout=15, retries={"total_max_attempts": 1})
 # S3 at a local endpoint (the sandbox) has no bucket host names: address buckets by path.
@@ -35,7 +36,7 @@ def _open_backend() -> SESBackend:
     return backend
 
 
-def client(service: str, region_name: str | None = None) -> Any:
+def client(service: Service, region_name: str | None = None) -> Any:
     """A boto3 client with django-ses's credentials, for SES (its endpoint), SNS or S3; one per
     service, region, endpoint and credentials (so a settings change gets a new one)."""
     endpoint = {"sns": sns_endpoint, "s3": s3_endpoint}.get(service, ses_endpoint)()
@@ -81,12 +82,12 @@ def reset_client() -> None:
 
 def region() -> str:
     """AWS_SES_REGION_NAME, as django-ses reads it."""
-    return ses_settings.AWS_SES_REGION_NAME
+    return str(ses_settings.AWS_SES_REGION_NAME)
 
 
 def ses_endpoint() -> str:
     """The SES endpoint URL in use (AWS_SES_ENDPOINT_URL, else the region's)."""
-    return ses_settings.AWS_SES_REGION_ENDPOINT_URL
+    return str(ses_settings.AWS_SES_REGION_ENDPOINT_URL)
 
 
 def sns_endpoint() -> str | None:

@@ -61,14 +61,16 @@ CONTROLS = {
 }
 
 
-def _control_action(service: Callable[[int], object], label: str, name: str, permission: str):
+def _control_action(
+    service: Callable[[int], object], label: str, name: str, permission: str
+) -> Callable[..., None]:
     """An admin action applying ``service`` to each selected campaign, reporting each error.
 
     ``permission`` is "send" or "control": the admin offers and runs the action only for users
     ``CampaignAdmin.has_<permission>_permission`` accepts (view or change alone is not enough).
     """
 
-    def action(modeladmin: CampaignAdmin, request: HttpRequest, queryset: QuerySet) -> None:
+    def action(modeladmin: CampaignAdmin, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         done = 0
         for campaign in queryset:
             try:
@@ -84,7 +86,7 @@ def _control_action(service: Callable[[int], object], label: str, name: str, per
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(admin.ModelAdmin[Any]):
     form = CampaignForm
     change_form_template = "admin/campaigns/campaign/change_form.html"
     list_display = ("name", "status", "progress_bar", "counts", "rate", "eta")
@@ -107,7 +109,9 @@ class CampaignAdmin(admin.ModelAdmin):
         """Pause, resume or cancel a campaign (campaigns.control_campaign)."""
         return permissions.allowed(request, permissions.CONTROL_CAMPAIGN)
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Campaign | None = None) -> tuple:
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Campaign | None = None
+    ) -> tuple[Any, ...]:
         if obj is not None and obj.status != Campaign.Status.DRAFT:
             return (*CONTENT, "scheduled_at", *self.readonly_fields)
         return self.readonly_fields
@@ -168,9 +172,11 @@ class CampaignAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
     def _progress(self, obj: Campaign) -> Progress:
-        if not hasattr(obj, "_progress"):
-            obj._progress = progress(obj)
-        return obj._progress
+        found: Progress | None = getattr(obj, "_progress", None)  # once per row and request
+        if found is None:
+            found = progress(obj)
+            setattr(obj, "_progress", found)  # noqa: B010  (an attribute Campaign does not declare)
+        return found
 
     @admin.display(description="progress")
     def progress_bar(self, obj: Campaign) -> SafeString:
@@ -206,7 +212,7 @@ class CampaignRecipientAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     @admin.display(description="member", ordering="member__address")
@@ -227,22 +233,25 @@ class CampaignRecipientAdmin(admin.ModelAdmin):
 
 
 @admin.register(Audience)
-class AudienceAdmin(admin.ModelAdmin):
+class AudienceAdmin(admin.ModelAdmin[Any]):
     list_display = ("name", "member_count", "created")
     search_fields = ("name",)
     change_form_template = "admin/campaigns/audience/change_form.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Audience]:
-        return super().get_queryset(request).annotate(member_count=Count("members"))
+        audiences: QuerySet[Audience] = super().get_queryset(request)
+        return audiences.annotate(member_count=Count("members"))
 
     @admin.display(description="members", ordering="member_count")
     def member_count(self, obj: Audience) -> int:
-        return obj.member_count
+        return int(getattr(obj, "member_count", 0))  # annotated by get_queryset
 
-    def get_urls(self) -> list:
+    def get_urls(self) -> list[Any]:
         view = self.admin_site.admin_view(self.import_view)
-        return [path("<int:object_id>/import/", view, name="campaigns_audience_import"),
-                *super().get_urls()]
+        return [
+            path("<int:object_id>/import/", view, name="campaigns_audience_import"),
+            *super().get_urls(),
+        ]
 
     def import_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         """Upload a CSV into the audience: all lines or none, each bad line listed."""
@@ -253,8 +262,13 @@ class AudienceAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid() and self._import(request, audience, form):
             change = reverse("admin:campaigns_audience_change", args=[object_id])
             return HttpResponseRedirect(change)
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta,
-                   "original": audience, "form": form, "title": f"Import CSV into {audience}"}
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": audience,
+            "form": form,
+            "title": f"Import CSV into {audience}",
+        }
         return TemplateResponse(request, "admin/campaigns/audience/import.html", context)
 
     def _import(self, request: HttpRequest, audience: Audience, form: AudienceImportForm) -> bool:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from django.db import connection, models
 
@@ -119,7 +120,7 @@ def _at(value: datetime) -> object:
     return CampaignRecipient._meta.get_field("delivered_at").get_db_prep_save(value, connection)
 
 
-def _executemany(sql: str, params: list[tuple]) -> None:
+def _executemany(sql: str, params: list[tuple[Any, ...]]) -> None:
     """One parameterised UPDATE per email, pipelined by psycopg (no CASE per row)."""
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from mailer.campaigns.authoring import line_break_error
@@ -12,7 +14,7 @@ from mailer.exceptions import InvalidAddress
 from mailer.suppression.addresses import address_of
 
 
-class CampaignForm(forms.ModelForm):
+class CampaignForm(forms.ModelForm[Any]):
     """Rejects templates that do not compile, a From address that is not one, and line breaks
     in the fields that become headers."""
 
@@ -21,7 +23,7 @@ class CampaignForm(forms.ModelForm):
         fields = ["name", "from_email", "subject", "text", "html", "audience", "scheduled_at",
                   "list_id"]
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if "list_id" in self.fields:
             self.fields["list_id"].required = False
@@ -42,13 +44,13 @@ class CampaignForm(forms.ModelForm):
         return self._one_line("list_id")
 
     def _one_line(self, field: str) -> str:
-        value = self.cleaned_data[field]
+        value: str = self.cleaned_data[field]
         if error := line_break_error(field, value):
             raise forms.ValidationError(error)
         return value
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
         for part in ("subject", "text", "html"):
             if cleaned.get(part):
                 try:

@@ -120,7 +120,8 @@ class Campaign(models.Model):
 
     def emails(self) -> QuerySet[Email]:
         """Every post_office Email row a recipient of this campaign points at."""
-        return Email.objects.filter(campaign_recipient__campaign=self)
+        emails: QuerySet[Email] = Email.objects.filter(campaign_recipient__campaign=self)
+        return emails
 
 
 class CampaignRecipient(models.Model):

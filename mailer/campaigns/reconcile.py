@@ -14,7 +14,7 @@ recipients whose Email row was deleted.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet, Subquery, Value
@@ -47,8 +47,8 @@ def sync_recipients(campaign_id: int, *, full: bool = False) -> int:
     marks = Campaign.objects.filter(pk=campaign_id).values("synced_at", "fully_synced_at").first()
     if marks is None:
         return 0
-    full = full or marks["fully_synced_at"] is None
-    full = full or started - marks["fully_synced_at"] > FULL_SYNC_INTERVAL
+    fully_synced_at: datetime | None = marks["fully_synced_at"]
+    full = full or fully_synced_at is None or started - fully_synced_at > FULL_SYNC_INTERVAL
     recipients = CampaignRecipient.objects.filter(campaign_id=campaign_id)
     if not full and marks["synced_at"] is not None:
         since = marks["synced_at"] - OVERLAP

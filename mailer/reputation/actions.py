@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from mailer import permissions
@@ -20,7 +21,7 @@ GUARD = "reputation guard"
 RESUME_PERMISSION = permissions.RESUME_BULK
 
 
-def _record(action: str, reason: str, counts: Counts | None = None, **fields) -> GuardEvent:
+def _record(action: str, reason: str, counts: Counts | None = None, **fields: Any) -> GuardEvent:
     fields.setdefault("actor_name", GUARD)
     if counts is not None:
         fields.update(bounce_rate=counts.bounce_rate, complaint_rate=counts.complaint_rate,
@@ -30,7 +31,7 @@ def _record(action: str, reason: str, counts: Counts | None = None, **fields) ->
     return event
 
 
-def _refs(named: dict[int, str]) -> list[dict]:
+def _refs(named: dict[int, str]) -> list[dict[str, Any]]:
     return [{"id": cid, "name": name} for cid, name in named.items()]
 
 
@@ -64,7 +65,7 @@ def recover(counts: Counts) -> GuardEvent:
     return event
 
 
-def resume(user: AbstractBaseUser, note: str, campaign_ids: Iterable[int] = ()) -> GuardEvent:
+def resume(user: User, note: str, campaign_ids: Iterable[int] = ()) -> GuardEvent:
     """Lift the hold (an operator looked; ``note`` says what they found) and optionally resume
     campaigns the hold paused. Raises NoteRequired, ResumeNotAllowed or NotHeld."""
     if not note.strip():
@@ -80,7 +81,7 @@ def resume(user: AbstractBaseUser, note: str, campaign_ids: Iterable[int] = ()) 
     return event
 
 
-def _resume_event(user: AbstractBaseUser, note: str) -> GuardEvent:
+def _resume_event(user: User, note: str) -> GuardEvent:
     held = guard.latest_account_event()
     if held is None or held.action != Action.HELD:
         raise NotHeld("Bulk mail is not held: there is nothing to resume.")

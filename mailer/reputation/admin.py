@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django.contrib import admin, messages
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -66,25 +69,25 @@ def paused_by_hold() -> dict[int, str]:
 
 
 @admin.register(Dashboard)
-class DashboardAdmin(admin.ModelAdmin):
+class DashboardAdmin(admin.ModelAdmin[Any]):
     """No table: its changelist URL is the dashboard; staff only."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return request.user.is_active and request.user.is_staff
 
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self.has_module_permission(request)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def get_urls(self) -> list:
+    def get_urls(self) -> list[Any]:
         wrap = self.admin_site.admin_view
         return [
             path("", wrap(self.dashboard_view), name="reputation_dashboard_changelist"),
@@ -111,7 +114,8 @@ class DashboardAdmin(admin.ModelAdmin):
                 str(e) for errors in form.errors.values() for e in errors))
             return HttpResponseRedirect(reverse(DASHBOARD_URL))
         try:  # ResumeNotAllowed is a PermissionDenied: the admin answers 403
-            actions.resume(request.user, form.cleaned_data["note"], form.cleaned_data["campaigns"])
+            user = cast(User, request.user)  # the admin site lets only staff users in
+            actions.resume(user, form.cleaned_data["note"], form.cleaned_data["campaigns"])
         except (NotHeld, CampaignControlError) as exc:
             messages.error(request, f"Not resumed: {exc}")
         else:

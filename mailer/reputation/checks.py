@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.checks import Error, register
 
 from mailer.reputation.conf import get_settings
@@ -9,7 +11,7 @@ from mailer.reputation.exceptions import ReputationConfigurationError
 
 
 @register()
-def check_reputation_settings(app_configs, **kwargs) -> list:
+def check_reputation_settings(app_configs: Any, **kwargs: Any) -> list[Any]:
     """Thresholds must be percentages with warn <= pause; windows and samples at least 1."""
     try:
         get_settings()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings as django_settings
 
@@ -35,7 +36,7 @@ class ReputationSettings:
     snapshot_retention: timedelta
 
 
-def _get(name: str, default):
+def _get(name: str, default: Any) -> Any:
     return getattr(django_settings, PREFIX + name, default)
 
 
@@ -45,7 +46,7 @@ def _percent(name: str, default: float) -> float:
         raise ReputationConfigurationError(
             f"{PREFIX}{name} is {value}: set a percentage above 0 and below 100."
         )
-    return value / 100
+    return float(value) / 100
 
 
 def _thresholds(level: str, bounce: float, complaint: float) -> Thresholds:
@@ -69,7 +70,7 @@ def _positive_int(name: str, default: int) -> int:
     value = _get(name, default)
     if value < 1:
         raise ReputationConfigurationError(f"{PREFIX}{name} is {value}: set 1 or more.")
-    return value
+    return int(value)
 
 
 def _factor() -> float:
@@ -78,7 +79,7 @@ def _factor() -> float:
         raise ReputationConfigurationError(
             f"{PREFIX}CAMPAIGN_FACTOR is {value}: set 1 or more (times the account's bounce rate)."
         )
-    return value
+    return float(value)
 
 
 def get_settings() -> ReputationSettings:

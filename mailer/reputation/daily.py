@@ -7,6 +7,7 @@ Sends, suppressions, failures and throttles count by the day the email finished 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate
@@ -37,7 +38,7 @@ def _finished(since: datetime) -> QuerySet[Delivery]:
     return rows.annotate(finished=Coalesce("sent_at", "updated_at"))
 
 
-def _sending_totals(since: datetime) -> dict[date, dict]:
+def _sending_totals(since: datetime) -> dict[date, dict[str, Any]]:
     rows = (
         _finished(since)
         .annotate(day=TruncDate("finished"))
@@ -53,8 +54,8 @@ def _sending_totals(since: datetime) -> dict[date, dict]:
     return {row.pop("day"): row for row in rows}
 
 
-def _feedback_totals(since: datetime) -> dict[date, dict]:
-    totals: dict[date, dict] = {}
+def _feedback_totals(since: datetime) -> dict[date, dict[str, Any]]:
+    totals: dict[date, dict[str, Any]] = {}
     queries = {
         "delivered": Delivered.objects.all(),
         "hard_bounces": Bounce.objects.filter(hard=True),
@@ -76,7 +77,7 @@ def compute(first: date, today: date) -> dict[date, DailyTotals]:
     return {day: _totals(day, sending.get(day, {}), feedback.get(day, {})) for day in days}
 
 
-def _totals(day: date, *parts: dict) -> DailyTotals:
+def _totals(day: date, *parts: dict[str, Any]) -> DailyTotals:
     merged = {k: v or 0 for part in parts for k, v in part.items()}
     return DailyTotals(day=day, **{column: merged.get(column, 0) for column in COLUMNS})
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from mailer.reputation import charts, daily, guard, snapshots, throughput
 from mailer.reputation.charts import BarChart, Gauge, Series
@@ -35,7 +36,7 @@ class Dashboard:
     feedback_chart: BarChart
     gauges: dict[str, Gauge]
     throughput: Throughput
-    queue: dict
+    queue: dict[str, Any]
     settings: ReputationSettings
     sample: int | None
 

@@ -72,7 +72,7 @@ def _judge_campaigns(
 
 def _campaign_counts(stream: StreamCounts) -> StreamCounts:
     paused_at = _last(Action.CAMPAIGN_PAUSED, stream.campaign_id)
-    if paused_at is None:
+    if paused_at is None or stream.campaign_id is None:
         return stream
     counts = rates.of_campaign(stream.campaign_id, paused_at)
     return StreamCounts(Stream.CAMPAIGN, counts, stream.campaign_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Count, Func, IntegerField, Model, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
@@ -12,7 +14,7 @@ class JSONArrayLength(Func):
     function = "jsonb_array_length"
     output_field = IntegerField()
 
-    def as_sqlite(self, compiler, connection, **extra):
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, Any]:
         return super().as_sql(compiler, connection, function="json_array_length", **extra)
 
 
@@ -24,6 +26,6 @@ def recipients_of(field: str) -> Coalesce:
 def feedback_count(model: type[Model], condition: Q | None = None) -> Coalesce:
     """Distinct recipients with ``model`` rows (matching ``condition``) for the outer
     ``mailer.Delivery`` row's SES MessageId."""
-    rows = model.objects.filter(condition or Q(), mail_id=OuterRef("ses_message_id"))
+    rows = model._default_manager.filter(condition or Q(), mail_id=OuterRef("ses_message_id"))
     counted = rows.order_by().values("mail_id").annotate(n=Count("address", distinct=True))
     return Coalesce(Subquery(counted.values("n")[:1], output_field=IntegerField()), Value(0))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 
@@ -19,12 +21,15 @@ class ResumeForm(forms.Form):
         help_text="Campaigns the guard paused that should send again (the rest stay paused).",
     )
 
-    def __init__(self, *args, paused: dict[int, str], **kwargs) -> None:
+    def __init__(self, *args: Any, paused: dict[int, str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["campaigns"].choices = sorted(paused.items(), key=lambda item: item[1])
+        field = self.fields["campaigns"]
+        assert isinstance(field, forms.ChoiceField)
+        choices: list[tuple[int, str]] = sorted(paused.items(), key=lambda item: item[1])
+        field.choices = choices
 
     def clean_note(self) -> str:
-        note = self.cleaned_data["note"].strip()
+        note: str = self.cleaned_data["note"].strip()
         if not note:
             raise forms.ValidationError("Write what you checked before resuming bulk mail.")
         return note

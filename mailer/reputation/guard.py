@@ -16,7 +16,7 @@ CACHE_KEY = "reputation:guard"
 CACHE_SECONDS = 10
 ACCOUNT_ACTIONS = (Action.WARNED, Action.RECOVERED, Action.HELD, Action.RESUMED)
 OK, WARNING, HELD = "ok", "warning", "held"
-LEVELS = {Action.WARNED: WARNING, Action.HELD: HELD}
+LEVELS: dict[str, str] = {Action.WARNED: WARNING, Action.HELD: HELD}
 
 
 @dataclass(frozen=True)

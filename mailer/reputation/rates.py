@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import Any
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet, Sum
 from post_office.models import PRIORITY
@@ -83,11 +84,11 @@ def window_start(now: datetime) -> datetime:
     conf = get_settings()
     earliest = now - conf.window
     newest = sent(earliest).order_by("-sent_at").values_list("sent_at", flat=True)
-    nth = list(newest[conf.window_sends - 1 : conf.window_sends])
+    nth = [at for at in newest[conf.window_sends - 1 : conf.window_sends] if at is not None]
     return max(earliest, nth[0]) if nth else earliest
 
 
-def _totals() -> dict:
+def _totals() -> dict[str, Any]:
     """The aggregate columns of a group of sends."""
     return {
         "sends": Count("pk"),
@@ -99,7 +100,7 @@ def _totals() -> dict:
     }
 
 
-def _counts(row: dict) -> Counts:
+def _counts(row: dict[str, Any]) -> Counts:
     return Counts(*(int(row.get(f.name) or 0) for f in fields(Counts)))
 
 
@@ -126,7 +127,7 @@ def by_stream(since: datetime) -> list[StreamCounts]:
     return [StreamCounts(Stream.ALL, _sum(s.counts for s in streams)), *streams]
 
 
-def _stream_of(row: dict) -> tuple[Stream, int | None]:
+def _stream_of(row: dict[str, Any]) -> tuple[Stream, int | None]:
     if row["campaign"] is not None:
         return Stream.CAMPAIGN, row["campaign"]
     return (Stream.BULK if row["bulk"] else Stream.TRANSACTIONAL), None

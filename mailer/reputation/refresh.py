@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.core.cache import cache
 from django.utils import timezone
@@ -13,7 +14,7 @@ LOCK_KEY = "reputation:refresh"
 LOCK_SECONDS = 55
 
 
-def run(now: datetime | None = None) -> dict:
+def run(now: datetime | None = None) -> dict[str, Any]:
     """One refresh; skipped if another is still running (a slow one must not overlap)."""
     if not cache.add(LOCK_KEY, 1, LOCK_SECONDS):
         return {"skipped": True}
@@ -23,7 +24,7 @@ def run(now: datetime | None = None) -> dict:
         cache.delete(LOCK_KEY)
 
 
-def _run(now: datetime) -> dict:
+def _run(now: datetime) -> dict[str, Any]:
     start = rates.window_start(now)
     streams = rates.by_stream(start)
     snapshots.store(streams, start, now)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from mailer.reputation import guard, snapshots
 from mailer.reputation.conf import get_settings
 from mailer.reputation.models import RateSnapshot
 from mailer.reputation.policy import percent
 
 
-def _stream(row: RateSnapshot) -> dict:
+def _stream(row: RateSnapshot) -> dict[str, Any]:
     return {
         "name": row.campaign_name or row.get_stream_display(),
         "recipients": row.recipients,
@@ -21,7 +23,7 @@ def _stream(row: RateSnapshot) -> dict:
     }
 
 
-def summary() -> dict:
+def summary() -> dict[str, Any]:
     """JSON-serialisable: ``guard`` (level, since, reason), ``taken_at``, ``window_start`` and
     ``rates`` keyed by stream (``all``, ``transactional``, ``bulk``, ``campaign:<id>``)."""
     rows = snapshots.latest()
@@ -34,7 +36,7 @@ def summary() -> dict:
     }
 
 
-def lines(data: dict) -> list[str]:
+def lines(data: dict[str, Any]) -> list[str]:
     """``summary()`` as text lines for ``mailer_status``."""
     state = data["guard"]
     out = [f"reputation guard  {state['level']}" + (f" since {state['since']}: {state['reason']}"

@@ -62,7 +62,7 @@ def _stored_quota() -> aws.Quota | None:
 def _ses_quota() -> aws.Quota | None:
     cached: aws.Quota | bool | None = cache.get(QUOTA_CACHE_KEY)
     if cached is not None:
-        return cached or None
+        return cached if isinstance(cached, aws.Quota) else None
     quota = _ask_ses()
     # A failure is cached too (as False): SES is asked at most once a minute.
     cache.set(QUOTA_CACHE_KEY, quota or False, QUOTA_CACHE_SECONDS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from .account import Account
 from .feedback import FeedbackConfig, FeedbackHub
@@ -36,7 +36,7 @@ class SESSandbox:
         max_24h_send: int | None = None,
         reported_max_send_rate: float | None = None,
         keep_raw: bool = True,
-        on_accept: Callable[[dict], None] | None = None,
+        on_accept: Callable[[dict[str, Any]], None] | None = None,
         *,
         feedback_url: str | None = None,
         topic_arn: str = DEFAULT_TOPIC_ARN,
@@ -106,7 +106,7 @@ class SESSandbox:
             raise RuntimeError("SESSandbox not started")
         return f"http://{self.host}:{self.port}"
 
-    def messages(self) -> list[dict]:
+    def messages(self) -> list[dict[str, Any]]:
         """Accepted messages, oldest first."""
         return self.state.messages()
 
@@ -137,7 +137,7 @@ class SESSandbox:
             "BOUNCY_TOPIC_ARN": self.topic_arn,
         }
 
-    def notifications(self) -> list[dict]:
+    def notifications(self) -> list[dict[str, Any]]:
         """The SNS messages published, oldest first, with each delivery attempt's answer."""
         return self.feedback.log.entries()
 

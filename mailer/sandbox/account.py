@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 FEEDBACK_TYPES = ("Bounce", "Complaint", "Delivery")
 RULE_SET = "mailroom-sandbox-replies"
@@ -56,7 +57,7 @@ class Account:
             return {}
         return {f"{kind}Topic": self.topic_arn for kind in FEEDBACK_TYPES}
 
-    def event_destinations(self, configuration_set: str) -> list[dict]:
+    def event_destinations(self, configuration_set: str) -> list[dict[str, Any]]:
         """GetConfigurationSetEventDestinations (v2) for any configuration set name."""
         if self.topic_arn is None:
             return []

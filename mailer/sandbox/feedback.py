@@ -6,7 +6,7 @@ import json
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from . import inbound, mime, notifications, simulator, sns_messages
@@ -70,7 +70,7 @@ class FeedbackHub:
         return signer.pem if filename == signer.filename else None
 
     def accept(
-        self, record: dict, submission: Submission, blocked: frozenset[str] = frozenset()
+        self, record: dict[str, Any], submission: Submission, blocked: frozenset[str] = frozenset()
     ) -> None:
         """Publish what the mailbox simulator answers to an accepted send (if anything); the
         `blocked` recipients (on the account's suppression list) bounce instead."""
@@ -125,7 +125,7 @@ class FeedbackHub:
 
     def _publish(
         self, fields: dict[str, str], kind: str, ses_id: str, recipients: tuple[str, ...]
-    ) -> dict:
+    ) -> dict[str, Any]:
         signed = sns_messages.sign(
             fields, self.signer(), self.config.signature_version, self.base_url
         )
@@ -151,7 +151,7 @@ class FeedbackHub:
         return f"{self.base_url}/?Action=Unsubscribe&SubscriptionArn={arn}"
 
 
-def _sent_mail(record: dict, submission: Submission) -> notifications.SentMail:
+def _sent_mail(record: dict[str, Any], submission: Submission) -> notifications.SentMail:
     return notifications.SentMail(
         message_id=record["message_id"],
         source=submission.source,

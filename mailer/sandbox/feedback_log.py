@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 PENDING, DELIVERED, FAILED, NOT_SENT = "pending", "delivered", "failed", "not sent"
 
@@ -23,7 +24,7 @@ class Published:
     body: str
     headers: dict[str, str]
     created_at: float = field(default_factory=time.time)
-    attempts: list[dict] = field(default_factory=list)
+    attempts: list[dict[str, Any]] = field(default_factory=list)
     status: int | None = None
     outcome: str = PENDING
 
@@ -56,7 +57,7 @@ class FeedbackLog:
         with self._lock:
             entry.outcome = outcome
 
-    def entries(self, last: int | None = None) -> list[dict]:
+    def entries(self, last: int | None = None) -> list[dict[str, Any]]:
         """Copies of the entries, oldest first (only the `last` N if given)."""
         with self._lock:
             chosen = self._entries[-last:] if last else self._entries

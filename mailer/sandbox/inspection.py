@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from html import escape
+from typing import Any
 from urllib.parse import parse_qs
 
 from .inbound import Inbound
@@ -102,7 +103,7 @@ def page(messages: list[dict]) -> str:
     )
 
 
-def feedback_page(entries: list[dict]) -> str:
+def feedback_page(entries: list[dict[str, Any]]) -> str:
     """A small HTML table of the SNS messages published, newest first."""
     rows = "".join(_feedback_row(entry) for entry in reversed(entries))
     return (
@@ -112,7 +113,7 @@ def feedback_page(entries: list[dict]) -> str:
     )
 
 
-def _feedback_row(entry: dict) -> str:
+def _feedback_row(entry: dict[str, Any]) -> str:
     statuses = ", ".join(str(a["status"] or a["error"]) for a in entry["attempts"])
     cells = (
         _when(entry["created_at"]),
@@ -129,7 +130,7 @@ def _when(moment: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(moment))
 
 
-def _row(record: dict) -> str:
+def _row(record: dict[str, Any]) -> str:
     cells = (
         _when(record["received_at"]),
         record["source"],

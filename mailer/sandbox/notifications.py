@@ -54,7 +54,7 @@ def feedback_id() -> str:
     return f"{int(time.time() * 1000):016x}-{uuid.uuid4()}-000000"
 
 
-def ses_message(outcome: Outcome, mail: SentMail, now: float, event_format: bool) -> dict:
+def ses_message(outcome: Outcome, mail: SentMail, now: float, event_format: bool) -> dict[str, Any]:
     """The SES JSON for one outcome: notification format, or event publishing format."""
     kind = outcome.scenario.kind
     type_key = "eventType" if event_format else "notificationType"

@@ -6,6 +6,7 @@ import base64
 import binascii
 import uuid
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape
 
@@ -55,7 +56,7 @@ def _envelope(action: str, result: str) -> Response:
 
 def members(params: Params, prefix: str) -> list[str]:
     """The values of `prefix.member.1`, `prefix.member.2`, …"""
-    values = []
+    values: list[str] = []
     while (value := params.get(f"{prefix}.member.{len(values) + 1}")) is not None:
         values.append(value)
     return values
@@ -95,7 +96,7 @@ def _send_email(state: SandboxState, params: Params, request: Request) -> str:
     return _message_id(state.submit(submission))
 
 
-def _message_id(record: dict) -> str:
+def _message_id(record: dict[str, Any]) -> str:
     return f"<MessageId>{record['message_id']}</MessageId>"
 
 

@@ -51,7 +51,7 @@ def render_error(err: SandboxError) -> Response:
     )
 
 
-def _ok(payload: dict) -> Response:
+def _ok(payload: dict[str, Any]) -> Response:
     return json_response(payload, 200, **{"x-amzn-RequestId": str(uuid.uuid4())})
 
 
@@ -79,7 +79,9 @@ def _submission(payload: dict[str, Any], region: str) -> Submission:
     raise SandboxError("InvalidParameterValue", detail="Content must be Simple or Raw.")
 
 
-def _simple(simple: dict, destination: dict, payload: dict, region: str) -> Submission:
+def _simple(
+    simple: dict[str, Any], destination: dict[str, Any], payload: dict[str, Any], region: str
+) -> Submission:
     body = simple.get("Body") or {}
     return from_simple(
         "v2-simple",
@@ -96,7 +98,7 @@ def _simple(simple: dict, destination: dict, payload: dict, region: str) -> Subm
     )
 
 
-def _addresses(destination: dict, *keys: str) -> list[str]:
+def _addresses(destination: dict[str, Any], *keys: str) -> list[str]:
     return [address for key in keys for address in destination.get(key) or []]
 
 

@@ -67,15 +67,18 @@ def route(state: SandboxState, request: Request) -> Response:
     refused = not state.account.knows_key(request.access_key) or state.switches.refusing()
     if protocol is not inspection and refused:
         state.count_failure("rejected")
-        return protocol.render_error(SandboxError("InvalidClientTokenId"))
+        refused: Response = protocol.render_error(SandboxError("InvalidClientTokenId"))
+        return refused
     try:
-        return protocol.handle(state, request)
+        answer: Response = protocol.handle(state, request)
+        return answer
     except Exception:
         log.exception("sandbox failed on %s %s", request.method, request.path)
         state.count_failure("errors")
         if protocol is inspection:
             return Response(500, b'{"error": "internal error"}')
-        return protocol.render_error(SandboxError("InternalFailure"))
+        failed: Response = protocol.render_error(SandboxError("InternalFailure"))
+        return failed
 
 
 class SandboxHandler(BaseHTTPRequestHandler):

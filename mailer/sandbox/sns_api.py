@@ -33,7 +33,7 @@ def claims(request: Request) -> bool:
         return True
     source = request.query.encode() if request.method == "GET" else request.body
     found = _ACTION.search(source)
-    return bool(found) and found.group(1).decode() in ACTIONS
+    return found is not None and found.group(1).decode() in ACTIONS
 
 
 def handle(state: SandboxState, request: Request) -> Response:

@@ -8,6 +8,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from .account import Account
 from .errors import Fault, SandboxError, lookup
@@ -57,7 +58,7 @@ class SandboxState:
         self,
         limits: Limits,
         keep_raw: bool = True,
-        on_accept: Callable[[dict], None] | None = None,
+        on_accept: Callable[[dict[str, Any]], None] | None = None,
         account: Account | None = None,
         feedback: FeedbackHub | None = None,
     ) -> None:
@@ -80,14 +81,14 @@ class SandboxState:
         self.suppression.forget_faults()
         self.switches.reset()
         with self._lock:
-            self._messages: list[dict] = []
+            self._messages: list[dict[str, Any]] = []
             self._stats = dict.fromkeys(STAT_KEYS, 0)
             self._day = SlidingSum(DAY)
             self._second = SlidingSum(1.0)
             self._faults: list[PendingFault] = []
             self._bucket.reset(time.monotonic())
 
-    def submit(self, submission: Submission) -> dict:
+    def submit(self, submission: Submission) -> dict[str, Any]:
         """Accept a send (returning its record) or raise the SandboxError SES would answer."""
         raw = submission.raw_bytes().decode("utf-8", "replace") if self.keep_raw else None
         count = len(submission.destinations)
@@ -122,7 +123,9 @@ class SandboxState:
         if not self._bucket.take(count, now):
             raise SandboxError("Throttling")
 
-    def _record(self, submission: Submission, raw: str | None, count: int, now: float) -> dict:
+    def _record(
+        self, submission: Submission, raw: str | None, count: int, now: float
+    ) -> dict[str, Any]:
         record = {
             "message_id": message_id(),
             "source": submission.source,
@@ -141,13 +144,15 @@ class SandboxState:
         self._second.add(now, count)
         return record
 
-    def _simulate(self, record: dict, submission: Submission, blocked: frozenset[str]) -> None:
+    def _simulate(
+        self, record: dict[str, Any], submission: Submission, blocked: frozenset[str]
+    ) -> None:
         try:
             self.feedback.accept(record, submission, blocked)
         except Exception:
             log.exception("sandbox mailbox simulator failed for %s", record["message_id"])
 
-    def _notify(self, record: dict) -> None:
+    def _notify(self, record: dict[str, Any]) -> None:
         if self.on_accept is None:
             return
         try:
@@ -168,14 +173,14 @@ class SandboxState:
         with self._lock:
             self._faults.append(PendingFault(fault, count, match))
 
-    def pending_faults(self) -> list[dict]:
+    def pending_faults(self) -> list[dict[str, Any]]:
         """The queued faults, for inspection."""
         with self._lock:
             return [
                 {"code": p.fault.name, "count": p.remaining, "match": p.match} for p in self._faults
             ]
 
-    def messages(self, last: int | None = None) -> list[dict]:
+    def messages(self, last: int | None = None) -> list[dict[str, Any]]:
         """Copies of the accepted message records, oldest first (only the `last` N if given)."""
         with self._lock:
             chosen = self._messages[-last:] if last else self._messages

@@ -117,7 +117,8 @@ def email_id_of(message: EmailMessage) -> int | None:
     if not message_id:
         return None
     rows = Email.objects.filter(HELD, message_id=message_id, priority=PRIORITY.now)
-    return rows.order_by("-id").values_list("id", flat=True).first()
+    found: int | None = rows.order_by("-id").values_list("id", flat=True).first()
+    return found
 
 
 def _record(email_id: int | None, state: str, **fields: object) -> None:

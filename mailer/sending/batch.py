@@ -9,6 +9,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from django.core.mail import EmailMessage
 from post_office.models import Email
 
 from mailer import aws, queue
@@ -213,7 +214,7 @@ def _take_rate(weight: int, lane: Lane, claim: Claim) -> bool:
             time.sleep(LIMITER_RETRY_SECONDS)
 
 
-def _build_message(email: Email, decision: Decision, mime: bytes | None):
+def _build_message(email: Email, decision: Decision, mime: bytes | None) -> EmailMessage:
     """The message as queued: Django's stored MIME, or post_office's rendering of the row
     (mail queued through post_office's API: templates, campaigns)."""
     message = QueuedMessage(email, mime) if mime is not None else email.prepare_email_message()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, cast
+
 from django.contrib.admin import ModelAdmin
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.views.generic import FormView
 
@@ -15,24 +17,33 @@ from mailer.suppression.csv_io import read_import
 from mailer.suppression.forms import ImportForm
 from mailer.suppression.store import Outcome, suppress_many
 
+if TYPE_CHECKING:
+    from mailer.admin import UnsubscribeAdmin
 
-class ImportView(FormView):
+
+class ImportView(FormView[Any]):
     """Upload form; a valid file is imported in one transaction, a bad one changes nothing."""
 
-    model_admin: ModelAdmin | None = None
+    model_admin: ModelAdmin[Any] | None = None
     form_class = ImportForm
     template_name = "admin/mailer/unsubscribe/import.html"
     line_errors: list[str] = []
 
-    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not self.model_admin.has_import_permission(request):
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not self.admin.has_import_permission(request):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
-    def get_context_data(self, **kwargs) -> dict:
+    @property
+    def admin(self) -> UnsubscribeAdmin:
+        """The ModelAdmin this view was made for (``as_view(model_admin=…)``)."""
+        assert self.model_admin is not None
+        return cast("UnsubscribeAdmin", self.model_admin)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return {
             **super().get_context_data(**kwargs),
-            **self.model_admin.admin_site.each_context(self.request),
+            **self.admin.admin_site.each_context(self.request),
             "opts": Unsubscribe._meta,
             "title": "Import suppressed addresses from CSV",
             "line_errors": self.line_errors,
@@ -48,7 +59,7 @@ class ImportView(FormView):
             return self.form_invalid(form)
         with transaction.atomic():
             outcome = suppress_many(entries)
-        self.model_admin.message_user(self.request, _summary(len(entries), outcome))
+        self.admin.message_user(self.request, _summary(len(entries), outcome))
         return redirect("admin:mailer_unsubscribe_changelist")
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
-from datetime import datetime, time
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime, time
+from typing import Any
 
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -63,7 +64,7 @@ def _text(data: bytes) -> str:
         raise SuppressionImportError(problem) from None
 
 
-def _address_column(fieldnames: list[str]) -> str:
+def _address_column(fieldnames: Sequence[str]) -> str:
     for name in fieldnames:
         if name.strip().lower() in ADDRESS_COLUMNS:
             return name
@@ -73,7 +74,7 @@ def _address_column(fieldnames: list[str]) -> str:
     )
 
 
-def _entry(row: dict, column: str, default_scope: str, source: str) -> Entry:
+def _entry(row: dict[str, Any], column: str, default_scope: str, source: str) -> Entry:
     if None in row:
         raise LineError("more fields than the header has")
     address = _unescaped((row.get(column) or "").strip())
@@ -116,7 +117,7 @@ def _expiry(value: str | None) -> datetime | None:
     return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
 
 
-def _midnight(day) -> datetime | None:
+def _midnight(day: date | None) -> datetime | None:
     return datetime.combine(day, time.min) if day else None
 
 
@@ -142,7 +143,7 @@ def _cell(value: object) -> str:
     return f"'{text}" if text.startswith(FORMULA_START) else text
 
 
-def _line(writer, buffer: io.StringIO, values) -> str:
+def _line(writer: Any, buffer: io.StringIO, values: Iterable[object]) -> str:
     buffer.seek(0)
     buffer.truncate()
     writer.writerow(values)

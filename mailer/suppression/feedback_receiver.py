@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from django.db import models
 from django.dispatch import receiver
@@ -36,13 +37,13 @@ Effect = Entry | Observed
 
 
 @receiver(stored, sender=Notification, dispatch_uid="mailer.feedback_wake")
-def on_stored(sender: type[Notification], **kwargs) -> None:
+def on_stored(sender: type[Notification], **kwargs: Any) -> None:
     """A notification was stored: make sure a batch will apply it (one wake-up per burst)."""
     wakeup.request_feedback()
 
 
 @receiver(feedback_batch, sender=Notification, dispatch_uid="mailer.feedback")
-def on_feedback_batch(sender: type[Notification], rows: list[models.Model], **kwargs) -> None:
+def on_feedback_batch(sender: type[Notification], rows: list[models.Model], **kwargs: Any) -> None:
     """Runs inside the batch's transaction: an error here leaves its notifications waiting."""
     link_rows(rows)
     apply(rows)

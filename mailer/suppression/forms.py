@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 
 from mailer.models import Unsubscribe
 from mailer.suppression.addresses import address_of
@@ -10,7 +13,7 @@ from mailer.suppression.addresses import address_of
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
-class ManualUnsubscribeForm(forms.ModelForm):
+class ManualUnsubscribeForm(forms.ModelForm[Any]):
     """Add one address by hand; the address is normalised before the uniqueness check."""
 
     class Meta:
@@ -30,7 +33,7 @@ class RemovalForm(forms.Form):
     )
 
     def clean_note(self) -> str:
-        note = self.cleaned_data["note"].strip()
+        note: str = self.cleaned_data["note"].strip()
         if not note:
             raise forms.ValidationError("Say why the suppression is removed.")
         return note
@@ -46,8 +49,8 @@ class ImportForm(forms.Form):
         help_text="For rows without a scope column value.",
     )
 
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
+    def clean_file(self) -> UploadedFile:
+        upload: UploadedFile = self.cleaned_data["file"]
+        if (upload.size or 0) > MAX_UPLOAD_BYTES:
             raise forms.ValidationError(f"The file is over {MAX_UPLOAD_BYTES // 2**20} MB.")
         return upload

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -103,7 +104,7 @@ def outranks(entry: Entry, row: Unsubscribe, now: datetime) -> bool:
 
 
 def remove(
-    rows: Iterable[Unsubscribe], note: str, user: AbstractBaseUser, now: datetime | None = None
+    rows: Iterable[Unsubscribe], note: str, user: User, now: datetime | None = None
 ) -> int:
     """Lift suppressions, keeping an audit record (who, when, why) of each; returns the count."""
     if not note.strip():
@@ -133,7 +134,7 @@ def _suppress_chunk(entries: Sequence[Entry], now: datetime) -> Outcome:
     return Outcome(len(fresh), len(stronger), len(existing) - len(stronger))
 
 
-def _fields(entry: Entry, now: datetime) -> dict:
+def _fields(entry: Entry, now: datetime) -> dict[str, Any]:
     return {
         "reason": entry.reason,
         "scope": entry.scope,
@@ -155,7 +156,7 @@ def _assign(row: Unsubscribe, entry: Entry, now: datetime) -> None:
 
 
 def _removal(
-    row: Unsubscribe, note: str, user: AbstractBaseUser, now: datetime
+    row: Unsubscribe, note: str, user: User, now: datetime
 ) -> UnsubscribeRemoval:
     return UnsubscribeRemoval(
         address=row.address,

@@ -6,9 +6,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from botocore.config import Config as BotoConfig
 
 from project.settings.env import Env, EnvError
+
+# Django's generic classes (ModelAdmin, QuerySet, forms, lookups) subscriptable at run time, as
+# the type annotations write them (ModelAdmin[Campaign]).
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = Env()

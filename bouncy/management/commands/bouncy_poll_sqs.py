@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from bouncy.exceptions import SqsError
@@ -25,8 +27,11 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="one receive, then exit")
 
     def handle(self, *args: object, **options: object) -> None:
-        queue = Queue(options["queue_url"], endpoint_url=options["endpoint_url"],
-                      region=options["region"])
+        queue = Queue(
+            str(options["queue_url"]),
+            endpoint_url=_optional(options["endpoint_url"]),
+            region=_optional(options["region"]),
+        )
         total = PollCounts()
         try:
             self._loop(queue, total, options)
@@ -37,9 +42,13 @@ class Command(BaseCommand):
         self.stdout.write(f"stored {total.stored}, duplicate {total.duplicate}, "
                           f"rejected {total.rejected}, failed {total.failed}")
 
-    def _loop(self, queue: Queue, total: PollCounts, options: dict) -> None:
+    def _loop(self, queue: Queue, total: PollCounts, options: dict[str, Any]) -> None:
         while True:
             total.add(poll_once(queue, max_messages=options["max_messages"],
                                 wait_seconds=options["wait_seconds"]))
             if options["once"]:
                 return
+
+
+def _optional(value: object) -> str | None:
+    return str(value) if value else None

@@ -83,12 +83,13 @@ def credentials_problem(exc: SESError) -> Finding:
 
 def check_quota(quota: Quota) -> list[Finding]:
     """Production or sandbox, sending enabled, 24-hour quota not used up."""
+    status: account.AccountStatus | None = None
     try:
-        status = account.get_account()
+        fetched = account.get_account()
     except SESError as exc:
-        status, found = None, [denied("ses:GetAccount", exc)]
+        found = [denied("ses:GetAccount", exc)]
     else:
-        found = [] if status.sending_enabled else [_paused(status)]
+        status, found = fetched, ([] if fetched.sending_enabled else [_paused(fetched)])
     in_sandbox = (quota.max_24_hour_send, quota.max_send_rate) == SANDBOX_QUOTA
     if in_sandbox or (status is not None and not status.production_access):
         found.append(problem(f"quota ({_limits(quota)}): sandbox: {SANDBOX_ADVICE}"))

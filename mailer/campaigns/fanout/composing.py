@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import make_msgid
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from post_office.settings import get_message_id_enabled, get_message_id_fqdn
 
@@ -30,7 +30,7 @@ class Pending(NamedTuple):
 
     id: int
     address: str
-    context: dict
+    context: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)

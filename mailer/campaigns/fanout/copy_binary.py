@@ -14,6 +14,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.db import models
 
@@ -25,7 +26,7 @@ MICROSECOND = timedelta(microseconds=1)
 JSONB_VERSION = b"\x01"
 
 _length = struct.Struct("!i").pack
-Encoder = Callable[[object], bytes]
+Encoder = Callable[[Any], bytes]  # each takes its column's Python type (or None)
 
 
 def text(value: str | None) -> bytes:
@@ -89,7 +90,7 @@ def encoders(model: type[models.Model], columns: Sequence[str]) -> tuple[Encoder
     found = []
     for column in columns:
         field = fields[column]
-        target = field.target_field if field.is_relation else field
+        target = field.target_field if isinstance(field, models.ForeignObject) else field
         kind = target.get_internal_type()
         if kind not in _BY_TYPE:
             raise TypeError(f"No binary COPY encoder for {model.__name__}.{column} ({kind})")

@@ -17,7 +17,7 @@ import functools
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from django.db import connection
@@ -252,7 +252,7 @@ class _FastParts:
             return None
         return cls(templates, headers, json_parts)
 
-    def render(self, values: dict) -> tuple[str | None, str | None, str | None]:
+    def render(self, values: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
         """Subject, text and HTML (``""`` if none); None where a plan cannot render."""
         html = render_plan(self._html, values, ESCAPED, self._ints) if self._html else ""
         return (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import connection
 
@@ -29,7 +30,7 @@ def save_outcomes(outcomes: Sequence[Outcome], email_ids: Sequence[int | None]) 
                 for o, e in zip(outcomes, email_ids, strict=True)]
         CampaignRecipient.objects.bulk_update(rows, ["state", "email", "error"])
         return
-    columns = [
+    columns: list[list[Any]] = [
         [o.recipient_id for o in outcomes], [o.state for o in outcomes],
         list(email_ids), [o.error for o in outcomes],
     ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.template import Context, Template, TemplateSyntaxError
 from django.template.base import TextNode, VariableNode, render_value_in_context
@@ -51,7 +52,9 @@ def ints_render_plainly(context: Context) -> bool:
     return render_value_in_context(-12345678, context) == "-12345678"
 
 
-def render_plan(plan: Plan, values: dict, context: Context, plain_ints: bool) -> str | None:
+def render_plan(
+    plan: Plan, values: dict[str, Any], context: Context, plain_ints: bool
+) -> str | None:
     """Render like Django would; None (render the template instead) if a name is missing.
 
     Strings (and ints, if ``plain_ints``) are written directly, strings escaped if
@@ -61,7 +64,7 @@ def render_plan(plan: Plan, values: dict, context: Context, plain_ints: bool) ->
     out = []
     escape = context.autoescape
     for part in plan:
-        if type(part) is str:
+        if isinstance(part, str):
             out.append(part)
             continue
         value = values.get(part.name, values)  # ``values`` itself marks a missing name
@@ -108,7 +111,7 @@ class Rendered:
 def compile_templates(subject: str, text: str, html: str = "") -> Templates:
     """Compile the three templates; InvalidTemplate names the one that does not compile."""
     sources = (subject, text, html)
-    compiled = {
+    compiled: dict[str, Any] = {
         "subject": compile_one("subject", subject),
         "text": compile_one("text", text),
         "html": compile_one("html", html) if html.strip() else None,
@@ -130,7 +133,7 @@ def compile_one(part: str, source: str) -> Template:
         raise InvalidTemplate(f"The {part} template does not compile: {exc}") from None
 
 
-def render(templates: Templates, context: dict) -> Rendered:
+def render(templates: Templates, context: dict[str, Any]) -> Rendered:
     """Render for one recipient; any error a template tag or filter raises propagates."""
     subject = _render_part(templates, "subject", context, autoescape=False)
     text = _render_part(templates, "text", context, autoescape=False)
@@ -138,10 +141,11 @@ def render(templates: Templates, context: dict) -> Rendered:
     return Rendered(" ".join(subject.split()), text, html)
 
 
-def _render_part(templates: Templates, part: str, values: dict, autoescape: bool) -> str:
+def _render_part(templates: Templates, part: str, values: dict[str, Any], autoescape: bool) -> str:
     plan = templates.plans.get(part)
     if plan is not None:
         fast = render_plan(plan, values, ESCAPED if autoescape else PLAIN, templates.plain_ints)
         if fast is not None:
             return fast
-    return getattr(templates, part).render(Context(values, autoescape=autoescape))
+    template: Template = getattr(templates, part)
+    return template.render(Context(values, autoescape=autoescape))

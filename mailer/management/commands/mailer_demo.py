@@ -6,10 +6,11 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from mailer.demo import replying, scenario, stack
 
@@ -22,7 +23,7 @@ class Command(BaseCommand):
     # The launcher has no topic or sandbox configured yet; the demo process sets both itself.
     requires_system_checks: list[str] = []
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--successes",
             type=int,
@@ -37,7 +38,7 @@ class Command(BaseCommand):
             "kept, to look at with scripts/local --dir).",
         )
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         if os.environ.get(CHILD_FLAG):
             self.run_demo(options["successes"])
         else:

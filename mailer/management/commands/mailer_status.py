@@ -4,8 +4,9 @@ sync with SES's suppression list."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from mailer.replies import status as replies_status
 from mailer.reputation import status as reputation_status
@@ -51,10 +52,10 @@ class Command(BaseCommand):
         "policy and any sending pause."
     )
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--json", action="store_true", help="Print one JSON object.")
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         counts = queue_counts()
         reputation = reputation_status.summary()
         ses_suppression = ses_sync_status.summary()

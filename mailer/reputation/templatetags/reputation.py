@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
 
 from mailer.reputation import guard
@@ -11,7 +13,7 @@ register = template.Library()
 
 
 @register.inclusion_tag("reputation/banner.html", takes_context=True)
-def reputation_banner(context: template.Context) -> dict:
+def reputation_banner(context: template.Context) -> dict[str, Any]:
     """The guard's state when it is not ok and the viewer is staff; else nothing to show."""
     request = context.get("request")
     user = getattr(request, "user", None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -41,7 +42,7 @@ class Command(BaseCommand):
         status.add_argument("name")
         status.add_argument("--json", action="store_true", help="print one JSON object")
 
-    def handle(self, *args, action: str, **options) -> None:
+    def handle(self, *args: Any, action: str, **options: Any) -> None:
         try:
             if action == "create":
                 self._create(options)
@@ -54,7 +55,7 @@ class Command(BaseCommand):
         except CampaignError as exc:
             raise CommandError(_one_line(exc)) from None
 
-    def _create(self, options: dict) -> None:
+    def _create(self, options: dict[str, Any]) -> None:
         draft = Draft(
             name=options["name"], subject=options["subject"], text=_read(options["text"]),
             html=_read(options["html"]) if options["html"] else "",
