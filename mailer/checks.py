@@ -74,7 +74,7 @@ def check_unsubscribe_base_url(app_configs: Any, **kwargs: Any) -> list[Any]:
 
 
 @register()
-def check_lease_covers_a_send(app_configs, **kwargs) -> list:
+def check_lease_covers_a_send(app_configs: Any, **kwargs: Any) -> list[Any]:
     """The lease must outlast a send started near its end: no SES call starts with less than
     its own bound (connect + read timeout) plus slack left, and some room must remain for
     waiting on the limiter; else a worker's outcome could land after another took the email."""
@@ -92,7 +92,7 @@ def check_lease_covers_a_send(app_configs, **kwargs) -> list:
 
 
 @register()
-def check_max_retries_deprecated(app_configs, **kwargs) -> list:
+def check_max_retries_deprecated(app_configs: Any, **kwargs: Any) -> list[Any]:
     """MAILROOM_MAX_RETRIES never had an effect; MAILROOM_RETRY_FOR (a duration) replaced it."""
     if getattr(settings, "MAILROOM_MAX_RETRIES", None) is None:
         return []

@@ -475,9 +475,10 @@ def stranded(now: datetime, after: timedelta) -> QuerySet[Email]:
     """Priority "now" emails whose web request died mid-send (gunicorn's timeout): post_office
     leaves them with no status, which no worker claims. Campaign mail held with no status is
     the bulk lane's, and not stranded."""
-    return Email.objects.filter(
+    emails: QuerySet[Email] = Email.objects.filter(
         status__isnull=True, priority=PRIORITY.now, created__lte=now - after
     )
+    return emails
 
 
 def repair_stranded(after: timedelta, now: datetime | None = None) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Count, Min, Q
 from django.utils import timezone
@@ -64,7 +65,7 @@ def _limits(now: datetime) -> dict[str, int | float | str | None]:
         return {"paused": None, "pause_reason": str(exc)}
 
 
-def policy_lines(counts: dict) -> list[str]:
+def policy_lines(counts: dict[str, Any]) -> list[str]:
     """The retry policy and the pause in force, in words (``mailer_status``'s text output; the
     same facts as README's "Retries and pauses" table)."""
     conf = get_settings()

@@ -67,8 +67,8 @@ def route(state: SandboxState, request: Request) -> Response:
     refused = not state.account.knows_key(request.access_key) or state.switches.refusing()
     if protocol is not inspection and refused:
         state.count_failure("rejected")
-        refused: Response = protocol.render_error(SandboxError("InvalidClientTokenId"))
-        return refused
+        rejection: Response = protocol.render_error(SandboxError("InvalidClientTokenId"))
+        return rejection
     try:
         answer: Response = protocol.handle(state, request)
         return answer

@@ -11,6 +11,7 @@ import random
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from .errors import lookup
 
@@ -86,7 +87,7 @@ class Switches:
                 "slow_remaining": state.slow_remaining,
             }
 
-    def apply(self, spec: dict) -> None:
+    def apply(self, spec: dict[str, Any]) -> None:
         """Set switches from a JSON body: error_ratio (+ error_code), refuse_credentials_for,
         slow_answers {seconds, count}."""
         if "error_ratio" in spec:

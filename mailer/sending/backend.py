@@ -19,6 +19,7 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
+from typing import Any
 
 from django.core.mail import EmailMessage
 from django.core.mail.backends.base import BaseEmailBackend
@@ -129,7 +130,7 @@ def _record(email_id: int | None, state: str, **fields: object) -> None:
 def hand_over(email_id: int, reason: str) -> None:
     """Leave a priority "now" email to the workers: post_office, which is about to save it as
     sent, saves it as queued instead (``_keep_queued``), and a drain is asked for."""
-    ids = getattr(_handed_over, "ids", set())
+    ids: set[int] = getattr(_handed_over, "ids", set())
     ids.add(email_id)
     _handed_over.ids = ids
     record_now(email_id, State.QUEUED, error=reason)
@@ -138,7 +139,9 @@ def hand_over(email_id: int, reason: str) -> None:
 
 
 @receiver(pre_save, sender=Email, dispatch_uid="mailer.sending.backend.keep_queued")
-def _keep_queued(sender, instance: Email, update_fields=None, **kwargs) -> None:
+def _keep_queued(
+    sender: object, instance: Email, update_fields: Any = None, **kwargs: Any
+) -> None:
     """post_office's ``dispatch()`` saves ``status`` after the backend returns: a handed-over
     email is saved ``queued``, not ``sent``."""
     ids = getattr(_handed_over, "ids", None)

@@ -3,6 +3,8 @@ quota is used up) at the top of every admin page, for staff."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
 
 from mailer.exceptions import RateLimiterUnavailable
@@ -12,7 +14,7 @@ register = template.Library()
 
 
 @register.inclusion_tag("mailer/pause_banner.html", takes_context=True)
-def sending_pause_banner(context: template.Context) -> dict:
+def sending_pause_banner(context: template.Context) -> dict[str, Any]:
     """The pause in force when the viewer is staff; Redis down is shown as such."""
     request = context.get("request")
     user = getattr(request, "user", None)
