@@ -285,7 +285,7 @@ class MailroomEmailAdmin(EmailAdmin):
     actions = ["requeue"]
     change_form_template = "admin/mailer/email/change_form.html"
 
-    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # The queue owns status; priority picks the lane, and with it the suppression scope.
         # An edit of either would send (or re-send) mail around the recorded paths above.
         inherited = super().get_readonly_fields(request, obj)

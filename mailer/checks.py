@@ -105,7 +105,7 @@ def check_max_retries_deprecated(app_configs: Any, **kwargs: Any) -> list[Any]:
 
 
 @register()
-def check_post_office_celery(app_configs, **kwargs) -> list:
+def check_post_office_celery(app_configs: Any, **kwargs: Any) -> list[Any]:
     """post_office's own Celery task stays off: Mailroom's workers send the queue."""
     if getattr(settings, "POST_OFFICE", {}).get("CELERY_ENABLED"):
         return [Error(

@@ -22,6 +22,7 @@ import os
 import socket
 import sys
 from datetime import UTC, datetime
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -101,7 +102,7 @@ _REPLACEMENTS = {
     "post_office.management.commands.send_queued_mail": ("send_queued_mail_until_done",),
     "post_office.management.commands.cleanup_mail": ("cleanup_expired_mails",),
 }
-_ORIGINAL: dict = {}  # name → post_office's function
+_ORIGINAL: dict[str, Any] = {}  # name → post_office's function
 
 
 def install() -> None:
@@ -124,7 +125,7 @@ def restore() -> None:
     _set_all(_ORIGINAL)
 
 
-def _set_all(functions: dict) -> None:
+def _set_all(functions: dict[str, Any]) -> None:
     for module_name, names in _REPLACEMENTS.items():
         module = sys.modules.get(module_name)
         for name in names:

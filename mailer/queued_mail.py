@@ -17,6 +17,7 @@ from email.message import Message
 from email.mime.base import MIMEBase
 from email.policy import Policy
 from email.utils import make_msgid
+from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage

@@ -55,7 +55,7 @@ FEEDBACK_TASK_SECONDS = 5.0
 
 
 @shared_task(name="mailer.apply_feedback", acks_late=True, ignore_result=True)
-def apply_feedback() -> dict:
+def apply_feedback() -> dict[str, Any]:
     """Apply stored SES feedback, batch after batch until none waits (or for 5 s, then hand
     over to a successor): a task costs a database connection (Celery closes it after each
     task) and its own overhead, so a stream of notifications is not one task per batch."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
@@ -19,10 +21,10 @@ class AnsweredFilter(admin.SimpleListFilter):
     title = "answered"
     parameter_name = "answered"
 
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> list[Any]:
         return [("yes", "Yes"), ("no", "No")]
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if self.value() in ("yes", "no"):
             return queryset.filter(answer__isnull=self.value() == "no")
         return queryset
@@ -36,18 +38,18 @@ def verdict_filter(name: str) -> type[admin.SimpleListFilter]:
         title = f"{name if name in ('spam', 'virus') else name.upper()} verdict"
         parameter_name = f"{name}_verdict"
 
-        def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> list[Any]:
             values = ("PASS", "FAIL", "GRAY", "PROCESSING_FAILED")
             return [(value, value) for value in values]
 
-        def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
             return queryset.filter(**{field: self.value()}) if self.value() else queryset
 
     return VerdictFilter
 
 
 @admin.register(Reply)
-class ReplyAdmin(admin.ModelAdmin):
+class ReplyAdmin(admin.ModelAdmin[Any]):
     """Replies as received: who wrote, to which address, about which Email, what Mailroom did."""
 
     date_hierarchy = "received_at"
@@ -74,7 +76,7 @@ class ReplyAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
-    def get_urls(self) -> list:
+    def get_urls(self) -> list[Any]:
         view = self.admin_site.admin_view(self.original_view)
         return [path("<int:object_id>/original/", view, name="replies_reply_original"),
                 *super().get_urls()]  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from post_office import mail
@@ -60,7 +61,7 @@ def queue_answer(
         raise NotQueued(f"post_office refused the answer: {exc}") from exc
 
 
-def _content(subject: str, conf: RepliesSettings) -> dict:
+def _content(subject: str, conf: RepliesSettings) -> dict[str, Any]:
     """RFC 3834 §3.1.5: the subject is "Auto:" and the original subject."""
     context = {"subject": subject}
     if conf.template:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.checks import Error, register
 
 from mailer.replies.conf import RepliesConfigurationError, get_settings
 
 
 @register()
-def check_replies_settings(app_configs, **kwargs) -> list:
+def check_replies_settings(app_configs: Any, **kwargs: Any) -> list[Any]:
     """Reply and forwarding addresses must be valid, and forwarding must not loop."""
     try:
         get_settings()

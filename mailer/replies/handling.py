@@ -7,6 +7,7 @@ a message already handled is left alone, so handing it over twice does nothing.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -37,7 +38,7 @@ def handle(message: ReceivedMessage) -> Reply:
     return reply
 
 
-def _first_look(message: ReceivedMessage, conf: RepliesSettings) -> dict:
+def _first_look(message: ReceivedMessage, conf: RepliesSettings) -> dict[str, Any]:
     email = linking.sent_email(message.in_reply_to, message.references)
     return {
         "received_at": message.timestamp,

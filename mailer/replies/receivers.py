@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.dispatch import receiver
 
 from bouncy.models import ReceivedMessage
@@ -10,6 +12,6 @@ from mailer.replies import handling
 
 
 @receiver(received, dispatch_uid="mailer.replies.received")
-def on_received(sender: type, instance: ReceivedMessage, **kwargs) -> None:
+def on_received(sender: type, instance: ReceivedMessage, **kwargs: Any) -> None:
     """Idempotent: a message handed over again (a batch re-run) changes nothing."""
     handling.handle(instance)

@@ -149,7 +149,7 @@ class SESSandbox:
         """POST a published SNS message again, unchanged (SNS delivers at least once)."""
         self.feedback.redeliver(sns_message_id)
 
-    def receive(self, raw: bytes, **envelope: object) -> dict:
+    def receive(self, raw: bytes, **envelope: object) -> dict[str, Any]:
         """Receive ``raw`` as SES would and publish its signed ``Received`` notification.
 
         ``envelope``: ``recipients``, ``sender``, ``verdicts`` (e.g. ``{"spam": "FAIL"}``) and
@@ -158,7 +158,7 @@ class SESSandbox:
         """
         return self.feedback.receive(Inbound(raw, **envelope))  # type: ignore[arg-type]
 
-    def send_subscription_confirmation(self) -> dict:
+    def send_subscription_confirmation(self) -> dict[str, Any]:
         """POST a SubscriptionConfirmation; the subscription is pending until it is confirmed."""
         return self.feedback.request_confirmation()
 

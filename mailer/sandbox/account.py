@@ -70,7 +70,7 @@ class Account:
             }
         ]
 
-    def receipt_rule_set(self) -> dict | None:
+    def receipt_rule_set(self) -> dict[str, Any] | None:
         """The active receipt rule set: one rule publishing received mail to the topic (SNS)."""
         if self.receipt_recipients is None or self.receipt_topic is None:
             return None

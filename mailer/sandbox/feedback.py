@@ -85,7 +85,7 @@ class FeedbackHub:
             fields = sns_messages.notification(self.topic.arn, message, subject)
             self._publish(fields, outcome.scenario.kind, mail.message_id, outcome.recipients)
 
-    def receive(self, mail: inbound.Inbound) -> dict:
+    def receive(self, mail: inbound.Inbound) -> dict[str, Any]:
         """Publish a received message as a receipt rule's SNS action would (``Received``)."""
         ses_id = inbound.ses_message_id()
         if mail.action == "S3":
@@ -97,7 +97,7 @@ class FeedbackHub:
         published = self._publish(fields, "Received", ses_id, recipients)
         return {**published, "ses_message_id": ses_id}
 
-    def request_confirmation(self) -> dict:
+    def request_confirmation(self) -> dict[str, Any]:
         """Send a SubscriptionConfirmation (the subscription is pending until it is visited)."""
         token = self.topic.new_token()
         subscribe_url = (

@@ -102,7 +102,9 @@ def _action(inbound: Inbound, topic_arn: str, ses_id: str) -> dict[str, str]:
     return {"type": "SNS", "topicArn": topic_arn, "encoding": inbound.encoding}
 
 
-def _receipt(inbound: Inbound, action: dict, recipients: list[str], now: float) -> dict:
+def _receipt(
+    inbound: Inbound, action: dict[str, Any], recipients: list[str], now: float
+) -> dict[str, Any]:
     verdicts = {name: inbound.verdicts.get(name, "PASS") for name in VERDICT_NAMES}
     receipt: dict[str, Any] = {
         "timestamp": iso(now),
@@ -116,7 +118,7 @@ def _receipt(inbound: Inbound, action: dict, recipients: list[str], now: float) 
     return receipt
 
 
-def _mail(inbound: Inbound, ses_id: str, recipients: list[str], now: float) -> dict:
+def _mail(inbound: Inbound, ses_id: str, recipients: list[str], now: float) -> dict[str, Any]:
     headers = mime.header_fields(inbound.raw)
     return {
         "timestamp": iso(now),

@@ -91,7 +91,7 @@ def _receive(state: SandboxState, body: bytes) -> Response:
     return json_response(published)
 
 
-def page(messages: list[dict]) -> str:
+def page(messages: list[dict[str, Any]]) -> str:
     """A small HTML table of the given messages, newest first."""
     rows = "".join(_row(record) for record in reversed(messages))
     return (

@@ -165,7 +165,7 @@ def _describe_active_receipt_rule_set(state: SandboxState, params: Params, reque
     return f"<Metadata><Name>{escape(rule_set['Name'])}</Name></Metadata><Rules>{rules}</Rules>"
 
 
-def _rule(rule: dict) -> str:
+def _rule(rule: dict[str, Any]) -> str:
     recipients = "".join(f"<member>{escape(r)}</member>" for r in rule["Recipients"])
     actions = "".join(
         f"<member><SNSAction><TopicArn>{escape(a['SNSAction']['TopicArn'])}</TopicArn>"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.core.mail import EmailMessage
 from django.db.models import Q
@@ -30,7 +31,7 @@ class Decision:
     to: list[str]
     cc: list[str]
     bcc: list[str]
-    dropped: list[dict] = field(default_factory=list)
+    dropped: list[dict[str, Any]] = field(default_factory=list)
     invalid: list[str] = field(default_factory=list)
 
     @property

@@ -71,7 +71,7 @@ def _read(name: str) -> bytes:
         raise CommandError(f"cannot read {name}: {exc.strerror}") from None
 
 
-def _post(url: str, spec: dict) -> dict:
+def _post(url: str, spec: dict[str, Any]) -> dict[str, Any]:
     request = urllib.request.Request(
         url, data=json.dumps(spec).encode(), headers={"Content-Type": "application/json"}
     )
