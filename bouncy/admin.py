@@ -8,6 +8,7 @@ adds its own links (campaign, suppression) by overriding the ``*_links`` hooks.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.contrib import admin
 from django.db.models import Model, QuerySet
@@ -25,13 +26,13 @@ LINKED = ("email", admin.EmptyFieldListFilter)
 SHORT = 90  # characters of a diagnostic or SMTP response shown in a list
 
 
-class MenuNamed(admin.ModelAdmin):
+class MenuNamed(admin.ModelAdmin[Any]):
     """A list named ``menu_name`` in its title (and the menu, by an admin site that reads it)
     instead of the model's name, when two apps' models share one."""
 
     menu_name = ""
 
-    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None):
         if self.menu_name:
             extra_context = {"title": self.menu_name, **(extra_context or {})}
         return super().changelist_view(request, extra_context)
@@ -227,7 +228,7 @@ class NotificationAdmin(ReadOnlyAdmin):
             body,
         )
 
-    def _fact(self, row: Model) -> tuple:
+    def _fact(self, row: Model) -> tuple[Any, ...]:
         detail = (getattr(row, "diagnostic_code", "") or getattr(row, "smtp_response", "")
                   or getattr(row, "user_agent", ""))
         address = getattr(row, "address", "") or ", ".join(getattr(row, "addresses", []))

@@ -250,12 +250,12 @@ class SoftBounceAdmin(ReadOnlyAdmin):
     search_fields = ("address",)
 
 
-def _without_add(model: type, model_admin: type[admin.ModelAdmin]) -> None:
+def _without_add(model: type, model_admin: type[admin.ModelAdmin[Any]]) -> None:
     """Re-register post_office's admin for ``model`` without its Add button: Mailroom creates
     these rows (logs, attachments) or never uses them (post_office's templates)."""
 
     class NoAdd(model_admin):
-        def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
             return False
 
     NoAdd.__name__ = model_admin.__name__

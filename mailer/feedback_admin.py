@@ -3,6 +3,8 @@ page the suppressions it caused (a suppression's "source" links back here)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.db.models import Model, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
@@ -24,7 +26,7 @@ def _campaign_of(field: str) -> Subquery:
 class WithCampaign:
     """Annotates each row with its email's campaign (one subquery, not one query a row)."""
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return (
             super()
             .get_queryset(request)
@@ -42,7 +44,7 @@ class WithCampaign:
         return format_html('<a href="{}">{}</a>', url, obj.campaign_name)
 
 
-def _replace(model: type[Model], base: type[admin.ModelAdmin]) -> None:
+def _replace(model: type[Model], base: type[admin.ModelAdmin[Any]]) -> None:
     admin.site.unregister(model)
     admin.site.register(model, type(base.__name__, (WithCampaign, base), {}))
 

@@ -4,6 +4,8 @@ A ModelAdmin with a ``menu_name`` is listed under it (two apps have a model call
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.admin import AdminSite
 from django.contrib.admin.apps import AdminConfig
 from django.http import HttpRequest
@@ -15,7 +17,9 @@ class MailroomAdminSite(AdminSite):
     index_title = "Mailroom administration"
     site_url = None  # the admin is the only site: no "View site" link leading to a 404
 
-    def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[dict]:
+    def get_app_list(
+        self, request: HttpRequest, app_label: str | None = None
+    ) -> list[dict[str, Any]]:
         apps = super().get_app_list(request, app_label)
         for app in apps:
             for model in app["models"]:

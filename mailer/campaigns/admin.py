@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -122,7 +123,7 @@ class CampaignAdmin(admin.ModelAdmin[Any]):
         return not started and super().has_delete_permission(request, obj)
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
-                    extra_context: dict | None = None) -> HttpResponse:
+                    extra_context: dict[str, Any] | None = None) -> HttpResponse:
         campaign = self.get_object(request, object_id)
         context = {**(extra_context or {}), "controls": self._controls(request, campaign)}
         if campaign is not None and campaign.status != Campaign.Status.DRAFT:
@@ -131,7 +132,7 @@ class CampaignAdmin(admin.ModelAdmin[Any]):
                            show_save_and_add_another=False)
         return super().change_view(request, object_id, form_url, context)
 
-    def _controls(self, request: HttpRequest, campaign: Campaign | None) -> list[dict]:
+    def _controls(self, request: HttpRequest, campaign: Campaign | None) -> list[dict[str, Any]]:
         """The buttons that apply to the campaign's status; those the user may not press say
         which permission they need."""
         if campaign is None:
@@ -145,7 +146,7 @@ class CampaignAdmin(admin.ModelAdmin[Any]):
             if campaign.status in c.statuses and (name != "retry-failed" or failed)
         ]
 
-    def get_urls(self) -> list:
+    def get_urls(self) -> list[Any]:
         view = self.admin_site.admin_view(require_POST(self.control_view))
         return [path("<int:object_id>/control/<str:name>/", view,
                      name="campaigns_campaign_control"), *super().get_urls()]
@@ -167,7 +168,7 @@ class CampaignAdmin(admin.ModelAdmin[Any]):
             self.message_user(request, chosen.done, messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:campaigns_campaign_change", args=[object_id]))
 
-    def save_model(self, request: HttpRequest, obj: Campaign, form, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: Campaign, form: Any, change: bool) -> None:
         obj.list_id = obj.list_id or default_list_id(obj.name, obj.from_email)
         super().save_model(request, obj, form, change)
 
@@ -202,7 +203,7 @@ class CampaignAdmin(admin.ModelAdmin[Any]):
 
 
 @admin.register(CampaignRecipient)
-class CampaignRecipientAdmin(admin.ModelAdmin):
+class CampaignRecipientAdmin(admin.ModelAdmin[Any]):
     list_display = ("address", "campaign", "state", "sent", "delivered", "engagement", "error")
     list_filter = ("state", "campaign")
     search_fields = ("member__address",)

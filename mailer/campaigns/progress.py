@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import Count, Min, Q
 from django.utils import timezone
@@ -71,7 +72,7 @@ class Progress:
             return "-"
         return f"{timedelta(seconds=round(self.eta_seconds))} at the {self.eta_basis}"
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """Counts keyed by state name, then the other figures (JSON-ready)."""
         figures = asdict(self)
         counts = figures.pop("counts")
@@ -123,7 +124,7 @@ def state_counts(campaign: Campaign) -> dict[str, int]:
     return counts
 
 
-def _feedback_counts(campaign: Campaign, now: datetime) -> dict:
+def _feedback_counts(campaign: Campaign, now: datetime) -> dict[str, Any]:
     since = now - timedelta(seconds=get_campaign_settings().rate_window_seconds)
     return CampaignRecipient.objects.filter(campaign=campaign).aggregate(
         delivered=Count("id", filter=Q(delivered_at__isnull=False)),

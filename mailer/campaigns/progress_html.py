@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
@@ -23,7 +25,7 @@ def detail(progress: Progress) -> SafeString:
     return render_to_string("campaigns/progress_detail.html", _context(progress, 320))
 
 
-def _context(progress: Progress, width: int) -> dict:
+def _context(progress: Progress, width: int) -> dict[str, Any]:
     total = progress.total or 1
     segments = [
         {"state": state, "count": count, "colour": COLOURS.get(state, "#bbb"),

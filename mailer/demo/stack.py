@@ -37,7 +37,7 @@ class Stack:
     sandbox: object
     worker: subprocess.Popen[bytes]
     rate: float
-    beat: subprocess.Popen | None = None
+    beat: subprocess.Popen[bytes] | None = None
 
     def exited(self) -> str | None:
         """The name of a Celery process that has stopped, if one has."""
@@ -286,7 +286,7 @@ class StopSignal:
 
 
 def wait_for_worker(
-    proc: subprocess.Popen, timeout: float = 30, stop: StopSignal | None = None
+    proc: subprocess.Popen[bytes], timeout: float = 30, stop: StopSignal | None = None
 ) -> None:
     """Block until the worker answers a ping, so the send rate shown is the worker's own (or
     until ``stop`` is set)."""

@@ -9,6 +9,7 @@ import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import ModuleType
+from typing import Any
 from urllib.parse import urlsplit
 
 from . import inspection, protocol_v1, protocol_v2, s3_api, sns_api
@@ -32,7 +33,7 @@ class SandboxServer(ThreadingHTTPServer):
         self.connections_lock = threading.Lock()
         super().__init__(address, SandboxHandler)
 
-    def handle_error(self, request: object, client_address: tuple) -> None:
+    def handle_error(self, request: object, client_address: tuple[Any, ...]) -> None:
         """A client that went away (a stopped worker's keep-alive connection) is no error."""
         if isinstance(sys.exc_info()[1], ConnectionError):
             log.debug("client %s disconnected", client_address)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
@@ -48,7 +49,7 @@ class Command(BaseCommand):
         else:
             self.launch(options)
 
-    def launch(self, options: dict) -> None:
+    def launch(self, options: dict[str, Any]) -> None:
         """Start embedded Redis (its data in the folder), then the stack configured to use it."""
         if not stack.port_is_free(options["port"]):
             raise CommandError(

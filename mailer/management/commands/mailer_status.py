@@ -82,7 +82,7 @@ class Command(BaseCommand):
             self.stdout.write(line)
 
 
-def text_lines(counts: dict) -> list[str]:
+def text_lines(counts: dict[str, Any]) -> list[str]:
     """Each section's figures under their labels; keys no section names come last, as is."""
     named = {key for labels in SECTIONS.values() for key in labels}
     sections = {**SECTIONS, "Other": {k: k for k in counts if k not in named}}
