@@ -140,6 +140,9 @@ class RateLimiter:
         False (pace at the fallback for now) if no rate is known."""
         with _redis_errors():
             if self.client.set(RESTORE_KEY, "restoring", nx=True, px=RESTORE_LOCK_MS):
+                if self.client.exists(RATE_KEY):  # restored while this caller queued for the lock
+                    self.client.delete(RESTORE_KEY)
+                    return True
                 rate = _known_rate()
                 if rate:
                     self.set_rate(rate, only_if_missing=True)
