@@ -13,8 +13,11 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from mailer.demo import replying, scenario, stack
+from mailer.suppression.ses_sync import pull
 
 CHILD_FLAG = "MAILROOM_DEMO_CHILD"
+# On SES's account-level suppression list before the demo starts; one sync brings it in.
+SES_LISTED = "left-the-company@example.com"
 DEFAULT_DIR = Path("var") / "demo"
 
 
@@ -64,6 +67,7 @@ class Command(BaseCommand):
             self.say(f"  SES sandbox {running.ses_url}   webhook {running.webhook_url}")
             stack.wait_for_worker(running.worker)
             self.say(f"  worker ready; the sandbox enforces {running.rate:g} recipients/s\n")
+            self.sync_ses_list(running)
             first = self.round("Round 1", scenario.simulator_addresses(successes))
             self.say("\nWaiting for SES feedback through the SNS webhook ...")
             # bounce+1..3, bounce+team and suppressionlist; complaint+1..2 and complaint+bcc
@@ -87,6 +91,13 @@ class Command(BaseCommand):
         self.say(f'\n{sent.to[0]} replies to "{sent.subject}" (received by SES, then SNS) ...')
         running.sandbox.receive(raw)
         return replying.wait_for_answer()
+
+    def sync_ses_list(self, running: stack.Stack) -> None:
+        """SES's account-level list already holds an address: one sync imports it."""
+        running.sandbox.suppression.put(SES_LISTED, "BOUNCE")
+        result = pull.pull()
+        self.say(f"SES's account-level suppression list holds {SES_LISTED}; one sync:")
+        self.say(f"  {result.summary()}\n")
 
     def show_suppressions(self) -> None:
         rows = scenario.suppressions()

@@ -56,6 +56,9 @@ def test_demo_sends_receives_feedback_and_drops_suppressed_recipients(tmp_path):
     assert summary_row(output, "Round 2")[:5] == ["11", "5", "6", "0", "8"]
     assert "bounce+team@simulator.amazonses.com           hard_bounce" in output
     assert "suppressionlist@simulator.amazonses.com       ses_suppressed" in output
+    # SES's account-level list is pulled in before round 1 (issue 17)
+    assert re.search(r"left-the-company@example\.com +ses_suppressed", output), output
+    assert "pull: 1 listed at SES, 1 new" in output
     # feedback counted per round: round 2's suppressed recipients cause none
     assert "Round 1 feedback received: notifications" in output
     assert re.search(r"Round 1 feedback received: .*bounces 5, complaints 3", output)
