@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html
 
+from mailer.admin import ReadOnlyAdmin
 from mailer.replies.models import Reply
 from mailer.replies.original import OriginalUnavailable, original
 
@@ -49,7 +50,7 @@ def verdict_filter(name: str) -> type[admin.SimpleListFilter]:
 
 
 @admin.register(Reply)
-class ReplyAdmin(admin.ModelAdmin[Any]):
+class ReplyAdmin(ReadOnlyAdmin):
     """Replies as received: who wrote, to which address, about which Email, what Mailroom did."""
 
     date_hierarchy = "received_at"
@@ -66,15 +67,6 @@ class ReplyAdmin(admin.ModelAdmin[Any]):
                        "answered_at", "forward_link", "verdicts", "message_id", "in_reply_to",
                        "original_link", "text")  # fmt: skip
     fields = readonly_fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
     def get_urls(self) -> list[Any]:
         view = self.admin_site.admin_view(self.original_view)
