@@ -10,13 +10,12 @@ from django.utils import timezone
 from post_office.models import PRIORITY, STATUS, Email
 
 from bouncy import processing
-from mailer import feedback_links
 from mailer.conf import get_settings
 from mailer.exceptions import RateLimiterUnavailable
 from mailer.lanes import BULK, TRANSACTIONAL, lane_filter
 from mailer.models import Delivery
 from mailer.pacing import quota
-from mailer.queue import HELD, PENDING
+from mailer.queue import HELD, PENDING, feedback_links
 from mailer.sending import retry
 
 

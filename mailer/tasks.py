@@ -13,11 +13,12 @@ from celery import shared_task
 from celery.signals import worker_process_init, worker_ready
 
 from bouncy import processing
-from mailer import aws, feedback_links, queue
+from mailer import aws, queue
 from mailer.conf import get_settings
 from mailer.exceptions import MailerError
 from mailer.lanes import BULK, LANES, Lane, lane_filter
 from mailer.pacing import quota
+from mailer.queue import feedback_links
 from mailer.reputation import guard
 from mailer.sending import batch, wakeup
 from mailer.suppression.ses_sync import removal, run

@@ -54,11 +54,11 @@ def from_row(row: models.Model) -> Feedback | None:
 def apply_many(facts: Sequence[tuple[Feedback, int]]) -> None:
     """Record (feedback, Email id) pairs, in arrival order, on the Emails' campaign recipients.
 
-    The Email is the one SES accepted as ``feedback.mail_id`` (``mailer.feedback_links``): keyed
-    on it, each update is one lookup in a unique index. One statement per kind for the whole
-    batch, folded per email with the result of applying the facts one at a time: the first
-    bounce's detail, the earliest delivery, open and click times, opens and clicks summed, and a
-    complaint wins over a bounce in either order.
+    The Email is the one SES accepted as ``feedback.mail_id``
+    (``mailer.queue.feedback_links``): keyed on it, each update is one lookup in a unique index.
+    One statement per kind for the whole batch, folded per email with the result of applying
+    the facts one at a time: the first bounce's detail, the earliest delivery, open and click
+    times, opens and clicks summed, and a complaint wins over a bounce in either order.
     """
     by_kind: dict[Kind, dict[int, list[Feedback]]] = {}
     for fact, email_id in facts:

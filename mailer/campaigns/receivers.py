@@ -7,7 +7,7 @@ from typing import Any
 from django.dispatch import receiver
 
 from mailer.campaigns import feedback
-from mailer.feedback_links import linked
+from mailer.queue.feedback_links import linked
 
 
 @receiver(linked, dispatch_uid="campaigns.feedback")

@@ -29,7 +29,7 @@ from mailer.models import StoredMime
 from mailer.pacing import quota
 from mailer.pacing.limiter import get_limiter
 from mailer.queue import Claim
-from mailer.queued_mail import QueuedMessage
+from mailer.queue.mime import QueuedMessage
 from mailer.reputation import guard
 from mailer.sending import retry, wakeup
 from mailer.suppression import filtering

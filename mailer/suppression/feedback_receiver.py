@@ -1,7 +1,7 @@
 """Receivers of bouncy's signals: wake the feedback batch; apply a batch to the suppression list.
 
 A batch (``bouncy.processing``, run by the ``mailer.apply_feedback`` task) hands over every row
-it stored, in arrival order. Here they are linked to their Emails (``mailer.feedback_links``,
+it stored, in arrival order. Here they are linked to their Emails (``mailer.queue.feedback_links``,
 which also updates campaigns) and turned into suppressions and soft-bounce runs in a few
 statements for the whole batch, with the same result as applying the rows one by one.
 """
@@ -20,8 +20,8 @@ from django.utils import timezone
 from bouncy.models import Bounce, Complaint, Notification
 from bouncy.models import Delivery as Delivered
 from bouncy.signals import feedback_batch, stored
-from mailer.feedback_links import link_rows
 from mailer.models import Unsubscribe
+from mailer.queue.feedback_links import link_rows
 from mailer.sending import wakeup
 from mailer.suppression import soft_bounces
 from mailer.suppression.addresses import address_or_none

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.test import TransactionTestCase, override_settings
 from post_office.models import Email
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SUITE = ROOT / ".cache/django" / f"django-{django.get_version()}" / "tests/mail/tests.py"
 
 if not SUITE.is_file():

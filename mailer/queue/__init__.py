@@ -26,10 +26,10 @@ from post_office.signals import email_queued
 from post_office.utils import parse_priority
 
 from mailer.exceptions import MailerError
-from mailer.feedback_links import link_recorded_quietly
 from mailer.lanes import BULK, Lane, lane_filter
 from mailer.models import Delivery, StoredMime
-from mailer.queued_mail import QueuedMessage, Row
+from mailer.queue.feedback_links import link_recorded_quietly
+from mailer.queue.mime import QueuedMessage, Row
 
 PENDING = (STATUS.queued, STATUS.requeued)
 FAIL_CHUNK = 2000
@@ -240,7 +240,8 @@ def record_sent(token: uuid.UUID, sent: list[Sent]) -> None:
     UPDATE per row through ``executemany`` (pipelined by psycopg): Django's ``bulk_update``
     builds a CASE per field and row and cost more CPU than the SES calls. A row whose lease
     was taken over mid-call keeps this copy's MessageId beside the other (``keep_late``).
-    Feedback that SES sent before this commit is linked right after it (``mailer.feedback_links``).
+    Feedback that SES sent before this commit is linked right after it
+    (``mailer.queue.feedback_links``).
     """
     if not sent:
         return

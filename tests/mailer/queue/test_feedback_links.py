@@ -12,10 +12,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from bouncy.models import Bounce, Delivery, Event
-from mailer import feedback_links, queue
+from mailer import queue
 from mailer.campaigns.models import CampaignRecipient
 from mailer.lanes import BULK
 from mailer.models import Delivery as Sending
+from mailer.queue import feedback_links
 from mailer.reputation import rates
 from tests.mailer.campaigns.conftest import (  # noqa: F401  (fixtures)
     csv_text,
