@@ -23,9 +23,10 @@ from post_office.admin import AttachmentAdmin, EmailAdmin, EmailTemplateAdmin, L
 from post_office.models import Attachment, Email, EmailTemplate, Log
 
 from bouncy.admin import MenuNamed, breakable, compact_time
-from mailer import permissions, resend
+from mailer import permissions
 from mailer.exceptions import InvalidAddress
 from mailer.models import Delivery, SoftBounce, Unsubscribe, UnsubscribeRemoval
+from mailer.sending import resend
 from mailer.suppression import admin_import, csv_io, store
 from mailer.suppression.addresses import address_or_none, domain_of
 from mailer.suppression.feedback_receiver import SOURCE_PREFIX
@@ -276,7 +277,7 @@ class MailroomEmailAdmin(EmailAdmin):
 
     post_office's own "requeue" action (any viewer could run it) and its resend URL (sent at
     once on a GET) are replaced: both need the change permission and a POST, and put the email
-    back in Mailroom's queue with a record (``mailer.resend``).
+    back in Mailroom's queue with a record (``mailer.sending.resend``).
     """
 
     list_filter = [*EmailAdmin.list_filter, "delivery__state"]

@@ -10,9 +10,12 @@ class MailerConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from mailer import checks, post_office_paths  # noqa: F401  (registers them)
+        from mailer import checks  # noqa: F401  (registers them)
         from mailer.pacing import limiter, quota
-        from mailer.sending import wakeup  # noqa: F401  (wakes workers on email_queued)
+        from mailer.sending import (
+            post_office_paths,
+            wakeup,  # noqa: F401  (wakes workers on email_queued)
+        )
         from mailer.suppression import feedback_receiver  # noqa: F401
 
         limiter.set_rate_source(quota.known_rate)

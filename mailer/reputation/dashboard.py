@@ -11,7 +11,7 @@ from mailer.reputation.charts import BarChart, Gauge, Series
 from mailer.reputation.conf import ReputationSettings, get_settings
 from mailer.reputation.models import DailyTotals, GuardEvent, RateSnapshot, Stream
 from mailer.reputation.throughput import Throughput
-from mailer.status import queue_counts
+from mailer.sending.status import queue_counts
 
 RECENT_EVENTS = 10
 COUNTED = ("sent", "delivered", "hard_bounces", "soft_bounces", "complaints", "suppressed",

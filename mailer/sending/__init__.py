@@ -1,2 +1,4 @@
-"""Sending: workers drain a lane in claimed batches (batch), post_office's own synchronous path
-(backend), and the wake-ups that tell workers there is mail (wakeup, receivers)."""
+"""Sending: every door to SES. Workers drain a lane in claimed batches (batch), post_office's own
+synchronous path (backend) and its commands and functions (post_office_paths), the admin's
+re-send (resend), the wake-ups that tell workers there is mail (wakeup, receivers), and the
+numbers `mailer_status` prints (status)."""

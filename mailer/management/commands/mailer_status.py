@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from mailer.replies import status as replies_status
 from mailer.reputation import status as reputation_status
-from mailer.status import policy_lines, queue_counts
+from mailer.sending.status import policy_lines, queue_counts
 from mailer.suppression.ses_sync import status as ses_sync_status
 
 # The text output's sections: each JSON key with what it means (--json keeps the keys).

@@ -15,7 +15,7 @@ from mailer import queue, tasks
 from mailer.conf import NOW_WAIT_SECONDS, get_settings
 from mailer.models import Delivery, Unsubscribe
 from mailer.pacing.limiter import get_state
-from mailer.status import queue_counts
+from mailer.sending.status import queue_counts
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from django.urls import reverse
 from post_office import mail
 from post_office.models import STATUS, Email, Log
 
-from mailer import resend
 from mailer.models import Delivery
+from mailer.sending import resend
 
 pytestmark = pytest.mark.usefixtures("redis_client")
 CHANGELIST = "/admin/post_office/email/"

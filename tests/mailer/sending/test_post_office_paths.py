@@ -89,7 +89,7 @@ def test_post_office_s_celery_task_may_not_be_turned_on(settings):
 
 
 def test_restore_puts_post_office_s_loop_back_for_the_benchmark():
-    from mailer import post_office_paths
+    from mailer.sending import post_office_paths
 
     assert post_office.mail.send_queued is post_office_paths.send_queued
     post_office_paths.restore()
