@@ -359,4 +359,4 @@ def _by_domain(queryset: QuerySet[Any], term: str) -> QuerySet[Any]:
 
 
 # bouncy's pages, with Mailroom's campaign and suppression links (imported for registration).
-from mailer import feedback_admin  # noqa: E402, F401
+from mailer.admin import feedback  # noqa: E402, F401
