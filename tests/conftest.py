@@ -6,20 +6,15 @@ A service that cannot be reached fails the test with how to start it; nothing is
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
-import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 import redis
-from django.db import connection
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-WORKER_QUEUES = "mailroom,mailroom.transactional,mailroom.bulk,mailroom.control"
+from tests.support.workers import WORKER_QUEUES, kill, spawn_worker
+
 REDIS_HINT = (
     "start it with: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' "
     "--appendonly no"
@@ -62,13 +57,6 @@ def ses_sandbox(settings) -> Iterator:
     aws.reset_client()
 
 
-def database_url() -> str:
-    """The URL of the test database pytest-django created (for worker subprocesses)."""
-    s = connection.settings_dict
-    auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
-    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
 @pytest.fixture
 def start_worker(
     transactional_db, settings, redis_client, ses_sandbox, tmp_path
@@ -102,74 +90,6 @@ def start_worker(
     for proc in procs:
         kill(proc)
         proc.log.close()  # type: ignore[attr-defined]
-
-
-def spawn_worker(
-    env: dict,
-    log_dir: Path,
-    index: int,
-    *,
-    concurrency: int = 2,
-    beat: bool = False,
-    queues: str = WORKER_QUEUES,
-) -> subprocess.Popen:
-    """One ``celery -A project worker`` process group on the test database (log in log_dir)."""
-    full_env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "project.settings.test",
-        "DATABASE_URL": database_url(),
-        "MAILROOM_MAX_SEND_RATE": "1000",
-        **env,
-    }
-    cmd = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "project",
-        "worker",
-        "-Q",
-        queues,
-        "--concurrency",
-        str(concurrency),
-        "--without-gossip",
-        "--without-mingle",
-        "--without-heartbeat",
-        "-l",
-        "warning",
-        "-n",
-        f"test{index}@%h",
-    ]
-    if beat:
-        cmd += ["-B", "-s", str(log_dir / f"beat{index}")]
-    log = open(log_dir / f"worker{index}.log", "wb")  # noqa: SIM115 (closed at teardown)
-    proc = subprocess.Popen(
-        cmd,
-        env=full_env,
-        cwd=BASE_DIR,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    proc.log = log  # type: ignore[attr-defined]
-    return proc
-
-
-def kill(proc: subprocess.Popen) -> None:
-    """SIGKILL a worker and all its pool processes."""
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=10)
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float, message: str) -> None:
-    """Poll ``predicate`` until it is true; fail with ``message`` after ``timeout`` seconds."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return
-        time.sleep(0.1)
-    pytest.fail(f"Timed out after {timeout:.0f} s: {message}", pytrace=False)
 
 
 @pytest.fixture

@@ -6,16 +6,17 @@ import pytest
 
 from bouncy import processing
 from bouncy.models import Bounce, Complaint, Delivery, Event, Notification
+from tests.support.files import ses_text
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def stored(post, publisher, tools):
+def stored(post, publisher):
     for name in ("awsdoc_notification_bounce_permanent_general_no_dsn.json",
                  "awsdoc_notification_complaint_abuse_with_feedback.json",
                  "awsdoc_event_delivery.json", "awsdoc_event_open.json"):
-        assert post(publisher.notification(tools.ses_text(name))).status_code == 200
+        assert post(publisher.notification(ses_text(name))).status_code == 200
     processing.process_pending(10)
 
 

@@ -4,25 +4,20 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from bouncy import events
 from bouncy.exceptions import SesParseError
+from tests.support.files import ses_json, ses_manifest, ses_text
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ses"
-MANIFEST = json.loads((FIXTURES / "MANIFEST.json").read_text())
+MANIFEST = ses_manifest()
 RECEIVED = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 def parse(source: str | dict) -> events.SesContent:
     text = source if isinstance(source, str) else json.dumps(source)
     return events.parse(text, received=RECEIVED)
-
-
-def fixture(name: str) -> dict:
-    return json.loads((FIXTURES / name).read_text())
 
 
 def addresses(content: events.SesContent) -> list[str]:
@@ -32,7 +27,7 @@ def addresses(content: events.SesContent) -> list[str]:
 
 @pytest.mark.parametrize("entry", MANIFEST, ids=[e["file"] for e in MANIFEST])
 def test_every_documented_payload_matches_the_manifest(entry):
-    content = parse((FIXTURES / entry["file"]).read_text())
+    content = parse(ses_text(entry["file"]))
     assert (content.kind, content.format) == (entry["kind"], entry["format"])
     assert addresses(content) == entry["recipients"]
     assert content.mail.message_id
@@ -46,7 +41,8 @@ def test_every_documented_payload_matches_the_manifest(entry):
 
 
 def test_bounce_with_dsn_keeps_per_recipient_details():
-    (bounce,) = parse(fixture("awsdoc_notification_bounce_permanent_general_with_dsn.json")).bounces
+    document = ses_json("awsdoc_notification_bounce_permanent_general_with_dsn.json")
+    (bounce,) = parse(document).bounces
     assert bounce.address == "jane@example.com"
     assert (bounce.action, bounce.status) == ("failed", "5.1.1")
     assert bounce.diagnostic_code == "smtp; 550 5.1.1 <jane@example.com>... User"
@@ -56,7 +52,7 @@ def test_bounce_with_dsn_keeps_per_recipient_details():
 
 
 def test_mail_fields():
-    content = parse(fixture("awsdoc_notification_bounce_permanent_general_no_dsn.json"))
+    content = parse(ses_json("awsdoc_notification_bounce_permanent_general_no_dsn.json"))
     assert content.mail.message_id == "00000137860315fd-34208509-5b74-41f3-95c5-22c1edc3c924-000000"
     assert content.mail.destination == (
         "jane@example.com", "mary@example.com", "richard@example.com")
@@ -64,14 +60,14 @@ def test_mail_fields():
 
 
 def test_complaint_fields():
-    doc = fixture("awsdoc_notification_complaint_abuse_with_feedback.json")
+    doc = ses_json("awsdoc_notification_complaint_abuse_with_feedback.json")
     (complaint,) = parse(doc).complaints
     assert complaint.user_agent == "AnyCompany Feedback Loop (V0.01)"
     assert complaint.arrival_date == datetime(2016, 1, 27, 14, 59, 38, 237000, tzinfo=UTC)
 
 
 def test_complaint_on_account_suppression_list_subtype():
-    doc = fixture("awsdoc_notification_complaint_no_feedback.json")
+    doc = ses_json("awsdoc_notification_complaint_no_feedback.json")
     doc["complaint"]["complaintSubType"] = "OnAccountSuppressionList"
     (complaint,) = parse(doc).complaints
     assert complaint.complaint_subtype == "OnAccountSuppressionList"
@@ -79,7 +75,7 @@ def test_complaint_on_account_suppression_list_subtype():
 
 
 def test_delivery_fields():
-    (delivery,) = parse(fixture("awsdoc_event_delivery.json")).deliveries
+    (delivery,) = parse(ses_json("awsdoc_event_delivery.json")).deliveries
     assert delivery.processing_time_millis == 11893
     assert delivery.smtp_response == "250 2.6.0 Message received"
     assert delivery.reporting_mta == "mta.example.com"
@@ -93,7 +89,7 @@ def test_delivery_fields():
     ("awsdoc_event_subscription.json", "subscription"),
 ])
 def test_other_events_keep_their_type_specific_object(name, key):
-    doc = fixture(name)
+    doc = ses_json(name)
     (event,) = parse(doc).others
     assert event.event_type == doc["eventType"]
     assert event.data == doc[key]
@@ -110,7 +106,7 @@ def test_hard_bounces(bounce_type, status, hard):
 
 
 def test_a_transient_bounce_with_a_5xx_status_is_hard():
-    doc = fixture("awsdoc_notification_bounce_permanent_general_with_dsn.json")
+    doc = ses_json("awsdoc_notification_bounce_permanent_general_with_dsn.json")
     doc["bounce"].update(bounceType="Transient", bounceSubType="MailboxFull")
     doc["bounce"]["bouncedRecipients"].append({"emailAddress": "x@example.com", "status": "4.2.2"})
     first, second = parse(doc).bounces

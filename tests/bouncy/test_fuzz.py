@@ -61,7 +61,7 @@ def test_random_json(post, debug, doc):
 @FUZZ
 @given(changes=st.dictionaries(st.sampled_from(KEYS), json_values, min_size=1, max_size=4),
        removed=st.sets(st.sampled_from(KEYS), max_size=3))
-def test_signed_envelopes_with_fields_changed(post, publisher, tools, changes, removed):
+def test_signed_envelopes_with_fields_changed(post, publisher, changes, removed):
     envelope = publisher.aws("awsdoc_event_send.json")
     original = dict(envelope)
     envelope.update(changes)
@@ -78,7 +78,7 @@ def test_signed_envelopes_with_fields_changed(post, publisher, tools, changes, r
 @FUZZ
 @given(text=st.text(min_size=1, max_size=300))
 def test_signed_envelopes_with_random_ses_content_are_stored_or_refused_never_500(
-        post, publisher, tools, text):
+        post, publisher, text):
     response = post(publisher.notification(text))
     if "\x00" in text:  # SNS cannot carry NUL; PostgreSQL text cannot hold it
         assert_refused(response)

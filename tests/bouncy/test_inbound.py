@@ -11,6 +11,7 @@ import pytest
 from bouncy import inbound, processing
 from bouncy.models import Event, Notification, ReceivedMessage
 from bouncy.signals import received
+from tests.support.sns import OTHER_TOPIC
 
 pytestmark = pytest.mark.django_db
 
@@ -143,8 +144,8 @@ def test_the_same_ses_message_from_two_sns_messages_is_stored_and_signalled_once
     assert seen == ["d6iitobk75ur44p8kdnnp7g2n800"]
 
 
-def test_received_mail_on_another_topic_is_refused(publisher, post, tools):
-    envelope = publisher.notification(received_doc(raw_mail()), TopicArn=tools.OTHER_TOPIC)
+def test_received_mail_on_another_topic_is_refused(publisher, post):
+    envelope = publisher.notification(received_doc(raw_mail()), TopicArn=OTHER_TOPIC)
     assert post(envelope).status_code == 403
     assert not ReceivedMessage.objects.exists()
 

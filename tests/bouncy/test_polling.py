@@ -13,6 +13,8 @@ from moto.server import ThreadedMotoServer
 
 from bouncy import processing
 from bouncy.models import Notification
+from tests.support.files import ses_text
+from tests.support.sns import OTHER_TOPIC, body
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -49,22 +51,22 @@ def poll(url: str, endpoint: str, capsys) -> str:
 
 
 def test_stored_messages_are_deleted_rejected_ones_stay(
-        queue, sqs_endpoint, publisher, tools, capsys):
+        queue, sqs_endpoint, publisher, capsys):
     client, url = queue
     good = publisher.aws("awsdoc_notification_bounce_permanent_general_no_dsn.json")
-    forged = publisher.aws("awsdoc_event_send.json", TopicArn=tools.OTHER_TOPIC)
+    forged = publisher.aws("awsdoc_event_send.json", TopicArn=OTHER_TOPIC)
     for data in (good, good, forged):
-        client.send_message(QueueUrl=url, MessageBody=tools.body(data).decode())
+        client.send_message(QueueUrl=url, MessageBody=body(data).decode())
     assert poll(url, sqs_endpoint, capsys).strip() == "stored 1, duplicate 1, rejected 1, failed 0"
     assert Notification.objects.count() == 1 and processing.process_pending(10).rows == 2
     assert count(client, url) == 1  # the forged one, left for the queue's redrive policy
 
 
 def test_a_failure_while_storing_leaves_the_message_and_stores_nothing(
-        queue, sqs_endpoint, publisher, tools, capsys):
+        queue, sqs_endpoint, publisher, capsys):
     client, url = queue
     data = publisher.aws("awsdoc_event_delivery.json")
-    client.send_message(QueueUrl=url, MessageBody=tools.body(data).decode())
+    client.send_message(QueueUrl=url, MessageBody=body(data).decode())
 
     def broken(execute, sql, params, many, context):
         if "INSERT" in sql:
@@ -77,9 +79,9 @@ def test_a_failure_while_storing_leaves_the_message_and_stores_nothing(
     assert count(client, url) == 1
 
 
-def test_raw_message_delivery_is_explained(queue, sqs_endpoint, tools, capsys, caplog):
+def test_raw_message_delivery_is_explained(queue, sqs_endpoint, capsys, caplog):
     client, url = queue
-    client.send_message(QueueUrl=url, MessageBody=tools.ses_text("awsdoc_event_send.json"))
+    client.send_message(QueueUrl=url, MessageBody=ses_text("awsdoc_event_send.json"))
     with caplog.at_level("WARNING", logger="bouncy.polling"):
         assert "rejected 1" in poll(url, sqs_endpoint, capsys)
     assert "turn off raw message delivery" in caplog.text
@@ -94,13 +96,13 @@ def test_an_unreachable_queue_is_a_command_error(sqs_endpoint):
 
 
 def test_messages_older_than_bouncy_max_age_are_stored(
-        queue, sqs_endpoint, publisher, tools, capsys, settings):
+        queue, sqs_endpoint, publisher, capsys, settings):
     """A message may wait days in SQS: the webhook's freshness rule does not apply here."""
     settings.BOUNCY_MAX_AGE = 3600
     client, url = queue
     old = publisher.aws("awsdoc_notification_bounce_permanent_general_no_dsn.json",
                         Timestamp=hours_ago(5))
-    client.send_message(QueueUrl=url, MessageBody=tools.body(old).decode())
+    client.send_message(QueueUrl=url, MessageBody=body(old).decode())
     assert poll(url, sqs_endpoint, capsys).strip() == "stored 1, duplicate 0, rejected 0, failed 0"
     assert processing.process_pending(10).rows == 2
 

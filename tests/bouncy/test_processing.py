@@ -10,6 +10,7 @@ from django.db import connection
 from bouncy import envelope, pipeline, processing, recording
 from bouncy.models import Bounce, Complaint, Delivery, Event, Notification
 from bouncy.signals import feedback, feedback_batch
+from tests.support.files import ses_text
 
 pytestmark = pytest.mark.django_db
 BOUNCE = "awsdoc_notification_bounce_permanent_general_no_dsn.json"
@@ -138,9 +139,9 @@ def test_two_copies_in_one_batch_make_one_set_of_rows(publisher, name, model):
     assert done.notifications == 2 and done.rows == model.objects.count() >= 1
 
 
-def test_a_new_ses_event_for_the_same_mail_is_recorded(publisher, tools):
-    first = json.loads(tools.ses_text(BOUNCE))
-    second = json.loads(tools.ses_text(BOUNCE))
+def test_a_new_ses_event_for_the_same_mail_is_recorded(publisher):
+    first = json.loads(ses_text(BOUNCE))
+    second = json.loads(ses_text(BOUNCE))
     second["bounce"]["feedbackId"] += "-2"
     for doc in (first, second):
         msg = envelope.parse(json.dumps(publisher.notification(doc)).encode())

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from bouncy import envelope, pipeline, recording
 from bouncy.models import Bounce, Notification
 from bouncy.signals import stored
+from tests.support.sns import TOPIC
 
 pytestmark = pytest.mark.django_db
 BOUNCE = "awsdoc_notification_bounce_permanent_general_no_dsn.json"
@@ -68,13 +69,13 @@ def test_an_unreadable_message_is_stored_raw_with_the_reason_and_nothing_waits(p
     assert recorded.notification.kind == "" and recorded.notification.processed_at is not None
 
 
-def test_the_notification_row_keeps_what_the_admin_needs(publisher, tools):
+def test_the_notification_row_keeps_what_the_admin_needs(publisher):
     msg = message(publisher, "awsdoc_event_open.json", subject="Hi", version="2")
     store(msg)
     row = Notification.objects.get()
     assert (row.type, row.topic_arn, row.subject, row.kind, row.ses_format) == (
         "Notification",
-        tools.TOPIC,
+        TOPIC,
         "Hi",
         "Open",
         "event",

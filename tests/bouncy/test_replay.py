@@ -6,30 +6,30 @@ import json
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from bouncy import processing
 from bouncy.models import Bounce, Notification
+from tests.support.files import BASE_DIR, ses_text
+from tests.support.sns import SNS_CERT_URL, body
 
 pytestmark = pytest.mark.django_db
 BOUNCE, OPEN = "awsdoc_notification_bounce_permanent_general_no_dsn.json", "awsdoc_event_open.json"
-BASE_DIR = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def saved(tmp_path, publisher, tools, leaf):
+def saved(tmp_path, publisher, leaf):
     """Two good messages signed with a cert at an SNS URL (its .pem in certs/), one tampered."""
     certs = tmp_path / "certs"
     certs.mkdir()
-    (certs / tools.SNS_CERT_URL.rsplit("/", 1)[1]).write_bytes(leaf.pem)
+    (certs / SNS_CERT_URL.rsplit("/", 1)[1]).write_bytes(leaf.pem)
     files = {}
     for name in (BOUNCE, OPEN):
-        data = publisher.notification(tools.ses_text(name), cert_url=tools.SNS_CERT_URL)
+        data = publisher.notification(ses_text(name), cert_url=SNS_CERT_URL)
         files[name] = tmp_path / f"{name}.sns"
-        files[name].write_bytes(tools.body(data))
+        files[name].write_bytes(body(data))
     bad = json.loads(files["awsdoc_event_open.json"].read_text())
     bad["Message"] = bad["Message"].replace("recipient@", "victim@")
     files["tampered"] = tmp_path / "tampered.sns"
@@ -88,9 +88,9 @@ def test_a_certificate_missing_from_the_folder_is_a_rejection(saved, capsys, tmp
 
 
 def test_without_cert_dir_the_certificate_is_fetched(
-        publisher, tools, tmp_path, capsys, cert_server):
+        publisher, tmp_path, capsys, cert_server):
     path = tmp_path / "m.sns"
-    path.write_bytes(tools.body(publisher.aws("awsdoc_event_send.json")))
+    path.write_bytes(body(publisher.aws("awsdoc_event_send.json")))
     call_command("bouncy_replay", str(path))
     assert "accepted stored Send" in capsys.readouterr().out
     assert len(cert_server.hits) == 1
@@ -112,15 +112,15 @@ def test_exit_status_from_the_shell(saved, tmp_path):
 
 
 def test_replay_accepts_notifications_older_than_bouncy_max_age(
-        tmp_path, publisher, tools, leaf, capsys, settings):
+        tmp_path, publisher, leaf, capsys, settings):
     """Replaying saved messages is the point of the tool: BOUNCY_MAX_AGE is the webhook's."""
     settings.BOUNCY_MAX_AGE = 3600
     certs = tmp_path / "certs"
     certs.mkdir()
-    (certs / tools.SNS_CERT_URL.rsplit("/", 1)[1]).write_bytes(leaf.pem)
+    (certs / SNS_CERT_URL.rsplit("/", 1)[1]).write_bytes(leaf.pem)
     saved = tmp_path / "old.sns"
-    saved.write_bytes(tools.body(publisher.notification(
-        tools.ses_text(BOUNCE), cert_url=tools.SNS_CERT_URL, Timestamp=hours_ago(5))))
+    saved.write_bytes(body(publisher.notification(
+        ses_text(BOUNCE), cert_url=SNS_CERT_URL, Timestamp=hours_ago(5))))
     call_command("bouncy_replay", "--cert-dir", str(certs), str(saved))
     assert ": accepted stored Bounce 2 rows" in capsys.readouterr().out
 

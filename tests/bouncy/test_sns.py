@@ -22,6 +22,7 @@ from bouncy.exceptions import (
     UntrustedCertificateURL,
     UntrustedSubscribeURL,
 )
+from tests.support.sns import SNS_CERT_URL
 
 
 @pytest.mark.parametrize("url", GENUINE_CERT_URLS)
@@ -156,7 +157,7 @@ def test_load_certificate_refuses_non_rsa_keys(ca):
 
 
 @pytest.mark.parametrize("version", ["1", "2"])
-def test_verify_accepts_both_signature_versions(publisher, tools, version):
+def test_verify_accepts_both_signature_versions(publisher, version):
     data = publisher.aws("awsdoc_event_open.json", version=version, subject="S")
     sns_module_verify(data)
 
@@ -165,27 +166,27 @@ def sns_module_verify(data: dict) -> None:
     sns.verify(envelope.parse(json.dumps(data).encode()))
 
 
-def test_verify_with_a_source_does_not_use_the_network(publisher, tools, leaf, cert_server):
+def test_verify_with_a_source_does_not_use_the_network(publisher, leaf, cert_server):
     data = publisher.aws("awsdoc_event_open.json",
-                            cert_url=tools.SNS_CERT_URL)
+                            cert_url=SNS_CERT_URL)
     sns.verify(envelope.parse(json.dumps(data).encode()), lambda url: leaf.pem)
     assert cert_server.hits == []
 
 
-def test_verify_refuses_sha1_signatures_labelled_2(publisher, tools, leaf):
+def test_verify_refuses_sha1_signatures_labelled_2(publisher, leaf):
     data = publisher.aws("awsdoc_event_open.json", version="1")
     data["SignatureVersion"] = "2"
     with pytest.raises(InvalidSignature):
         sns_module_verify(data)
 
 
-def test_unknown_signature_version(publisher, tools):
+def test_unknown_signature_version(publisher):
     data = publisher.aws("awsdoc_event_open.json", SignatureVersion="3")
     with pytest.raises(UnsupportedSignatureVersion):
         sns_module_verify(data)
 
 
-def test_validity_is_checked_at_the_message_timestamp_not_now(publisher, tools, ca):
+def test_validity_is_checked_at_the_message_timestamp_not_now(publisher, ca):
     old = ca.issue(datetime(2020, 1, 1, tzinfo=UTC), datetime(2021, 1, 1, tzinfo=UTC))
     data = publisher.aws("awsdoc_event_open.json", leaf=old,
                             Timestamp="2020-06-01T00:00:00.000Z")

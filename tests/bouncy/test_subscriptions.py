@@ -6,6 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from bouncy.models import Notification
+from tests.support.sns import TOPIC
 
 pytestmark = pytest.mark.django_db
 
@@ -52,13 +53,13 @@ def test_a_failed_auto_confirmation_still_answers_200_and_can_be_retried(
     assert Notification.objects.get().confirmed_at is None
 
 
-def test_the_command_lists_and_confirms(post, publisher, cert_server, capsys, tools):
+def test_the_command_lists_and_confirms(post, publisher, cert_server, capsys):
     post(publisher.confirmation())
     row = Notification.objects.get()
     call_command("bouncy_confirm_subscription")
     assert f"{row.pk}\t" in capsys.readouterr().out
-    call_command("bouncy_confirm_subscription", tools.TOPIC)
-    assert f"confirmed {tools.TOPIC} arn:aws:sns:" in capsys.readouterr().out
+    call_command("bouncy_confirm_subscription", TOPIC)
+    assert f"confirmed {TOPIC} arn:aws:sns:" in capsys.readouterr().out
     assert len(confirm_hits(cert_server)) == 1
     row.refresh_from_db()
     assert row.confirmed_at is not None

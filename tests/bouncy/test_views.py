@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from django.core.cache import cache
 
 from bouncy import processing, sns
 from bouncy.models import Bounce, Complaint, Delivery, Event, Notification
+from tests.support.files import ses_manifest, ses_text
+from tests.support.sns import OTHER_TOPIC, SNS_CERT_URL, TOPIC, body, sign, string_to_sign
 
 pytestmark = pytest.mark.django_db
-MANIFEST = json.loads(
-    (Path(__file__).resolve().parents[1] / "fixtures" / "ses" / "MANIFEST.json").read_text()
-)
+MANIFEST = ses_manifest()
 FIXTURE_NAMES = [entry["file"] for entry in MANIFEST]
 BOUNCE_PERMANENT = "awsdoc_notification_bounce_permanent_general_no_dsn.json"
 
@@ -36,8 +34,8 @@ def assert_rejected(response, status: int, words: str) -> None:
 @pytest.mark.parametrize("name", FIXTURE_NAMES)
 @pytest.mark.parametrize("version", ["1", "2"])
 @pytest.mark.parametrize("subject", [None, "Amazon SES Email Event Notification"])
-def test_every_aws_payload_is_accepted_and_stored(post, publisher, tools, name, version, subject):
-    envelope = publisher.notification(tools.ses_text(name), version=version, subject=subject)
+def test_every_aws_payload_is_accepted_and_stored(post, publisher, name, version, subject):
+    envelope = publisher.notification(ses_text(name), version=version, subject=subject)
     response = post(envelope)
     assert response.status_code == 200, response.content
     stored = Notification.objects.get()
@@ -45,10 +43,10 @@ def test_every_aws_payload_is_accepted_and_stored(post, publisher, tools, name, 
     assert (stored.kind, stored.ses_format) == (entry["kind"], entry["format"])
     assert stored.sns_message_id == envelope["MessageId"]
     assert stored.subject == (subject or "")
-    assert stored.body == tools.body(envelope).decode()
+    assert stored.body == body(envelope).decode()
 
 
-def test_a_redelivery_is_answered_200_and_stored_once(post, publisher, tools):
+def test_a_redelivery_is_answered_200_and_stored_once(post, publisher):
     envelope = publisher.aws("awsdoc_notification_bounce_permanent_general_no_dsn.json")
     first, second = post(envelope), post(envelope)
     assert (first.status_code, second.status_code) == (200, 200)
@@ -96,7 +94,7 @@ def test_bodies_that_are_not_sns_messages_are_400(post, raw, words):
         "SigningCertURL",
     ],
 )
-def test_a_missing_key_is_400(post, publisher, tools, key):
+def test_a_missing_key_is_400(post, publisher, key):
     envelope = publisher.aws("awsdoc_event_send.json")
     del envelope[key]
     assert_rejected(post(envelope), 400, f"missing key '{key}'")
@@ -113,14 +111,14 @@ def test_a_missing_key_is_400(post, publisher, tools, key):
         ("TopicArn", ""),
     ],
 )
-def test_a_value_of_the_wrong_type_is_400(post, publisher, tools, key, value):
+def test_a_value_of_the_wrong_type_is_400(post, publisher, key, value):
     envelope = publisher.aws("awsdoc_event_send.json")
     envelope[key] = value
     response = post(envelope)
     assert_rejected(response, 400, repr(key))
 
 
-def test_a_timestamp_that_is_not_a_time_is_400(post, publisher, tools):
+def test_a_timestamp_that_is_not_a_time_is_400(post, publisher):
     envelope = publisher.aws("awsdoc_event_send.json", Timestamp="yesterday")
     assert_rejected(post(envelope), 400, "not an ISO 8601 time")
 
@@ -136,33 +134,33 @@ def test_an_oversize_body_is_413_before_it_is_read(post, settings):
     assert_rejected(post(b"{" + b" " * 2000 + b"}"), 413, "over 1024 bytes")
 
 
-def test_an_oversize_signed_message_is_413(post, publisher, tools, settings):
+def test_an_oversize_signed_message_is_413(post, publisher, settings):
     envelope = publisher.aws("awsdoc_event_click.json")
-    settings.BOUNCY_MAX_BODY_BYTES = len(tools.body(envelope)) - 1
+    settings.BOUNCY_MAX_BODY_BYTES = len(body(envelope)) - 1
     assert_rejected(post(envelope), 413, "over")
 
 
-def test_an_altered_message_is_403(post, publisher, tools):
+def test_an_altered_message_is_403(post, publisher):
     envelope = publisher.aws("awsdoc_event_send.json")
     envelope["Message"] = envelope["Message"].replace("recipient@", "victim@")
     assert_rejected(post(envelope), 403, "signature does not match")
 
 
-def test_a_subject_added_after_signing_is_403(post, publisher, tools):
+def test_a_subject_added_after_signing_is_403(post, publisher):
     envelope = publisher.aws("awsdoc_event_send.json")
     envelope["Subject"] = "added"
     assert_rejected(post(envelope), 403, "signature does not match")
 
 
-def test_a_signature_by_another_key_is_403(post, publisher, tools, ca):
+def test_a_signature_by_another_key_is_403(post, publisher, ca):
     now = datetime.now(UTC)
     impostor = ca.issue(now - timedelta(days=1), now + timedelta(days=1))
     envelope = publisher.aws("awsdoc_event_send.json")
-    tools.sign(envelope, impostor.key)
+    sign(envelope, impostor.key)
     assert_rejected(post(envelope), 403, "signature does not match")
 
 
-def test_a_v1_signature_labelled_v2_is_403(post, publisher, tools):
+def test_a_v1_signature_labelled_v2_is_403(post, publisher):
     envelope = publisher.aws("awsdoc_event_send.json", version="1")
     envelope["SignatureVersion"] = "2"
     assert_rejected(post(envelope), 403, "signature does not match")
@@ -177,7 +175,7 @@ def test_a_v1_signature_labelled_v2_is_403(post, publisher, tools):
     ],
 )
 def test_a_missing_or_garbled_signature_is_refused(
-    post, publisher, tools, signature, status, words
+    post, publisher, signature, status, words
 ):
     envelope = publisher.aws("awsdoc_event_send.json")
     envelope["Signature"] = signature
@@ -186,7 +184,7 @@ def test_a_missing_or_garbled_signature_is_refused(
 
 @pytest.mark.parametrize("version", ["3", "0", "", "1.0", "SHA256"])
 def test_an_unknown_signature_version_is_400_without_network(
-    post, publisher, tools, cert_server, version
+    post, publisher, cert_server, version
 ):
     envelope = publisher.aws("awsdoc_event_send.json")
     envelope["SignatureVersion"] = version
@@ -194,16 +192,16 @@ def test_an_unknown_signature_version_is_400_without_network(
     assert cert_server.hits == []
 
 
-def test_an_unknown_topic_is_403_without_network(post, publisher, tools, cert_server):
-    envelope = publisher.aws("awsdoc_event_send.json", TopicArn=tools.OTHER_TOPIC)
+def test_an_unknown_topic_is_403_without_network(post, publisher, cert_server):
+    envelope = publisher.aws("awsdoc_event_send.json", TopicArn=OTHER_TOPIC)
     assert_rejected(post(envelope), 403, "not in BOUNCY_TOPIC_ARN")
     assert cert_server.hits == []
 
 
-def test_a_topic_changed_after_signing_is_403(post, publisher, tools, settings):
-    settings.BOUNCY_TOPIC_ARN = [tools.TOPIC, tools.OTHER_TOPIC]
+def test_a_topic_changed_after_signing_is_403(post, publisher, settings):
+    settings.BOUNCY_TOPIC_ARN = [TOPIC, OTHER_TOPIC]
     envelope = publisher.aws("awsdoc_event_send.json")
-    envelope["TopicArn"] = tools.OTHER_TOPIC
+    envelope["TopicArn"] = OTHER_TOPIC
     assert_rejected(post(envelope), 403, "signature does not match")
 
 
@@ -217,7 +215,7 @@ def test_a_topic_changed_after_signing_is_403(post, publisher, tools, settings):
     ],
 )
 def test_a_cert_url_on_another_host_is_403_and_never_fetched(
-    post, publisher, tools, cert_server, path
+    post, publisher, cert_server, path
 ):
     url = path.format(port=cert_server.port)
     envelope = publisher.aws("awsdoc_event_send.json", cert_url=url)
@@ -225,39 +223,39 @@ def test_a_cert_url_on_another_host_is_403_and_never_fetched(
     assert cert_server.hits == []
 
 
-def test_an_http_cert_url_on_the_sns_host_is_403(post, publisher, tools, leaf):
-    url = tools.SNS_CERT_URL.replace("https://", "http://")
+def test_an_http_cert_url_on_the_sns_host_is_403(post, publisher, leaf):
+    url = SNS_CERT_URL.replace("https://", "http://")
     cache.set(sns.cache_key(url), leaf.pem)  # even a cached certificate is not used
     envelope = publisher.aws("awsdoc_event_send.json", cert_url=url)
     assert_rejected(post(envelope), 403, "not an SNS certificate URL")
 
 
-def test_an_expired_certificate_is_403(post, publisher, tools, ca):
+def test_an_expired_certificate_is_403(post, publisher, ca):
     old = ca.issue(datetime(2020, 1, 1, tzinfo=UTC), datetime(2021, 1, 1, tzinfo=UTC))
     envelope = publisher.aws("awsdoc_event_send.json", leaf=old)
     assert_rejected(post(envelope), 403, "not valid at Timestamp")
 
 
-def test_a_certificate_not_yet_valid_is_403(post, publisher, tools, ca):
+def test_a_certificate_not_yet_valid_is_403(post, publisher, ca):
     later = datetime.now(UTC) + timedelta(days=1)
     future = ca.issue(later, later + timedelta(days=30))
     envelope = publisher.aws("awsdoc_event_send.json", leaf=future)
     assert_rejected(post(envelope), 403, "not valid at Timestamp")
 
 
-def test_a_certificate_that_is_not_pem_is_403(post, publisher, tools, cert_server):
+def test_a_certificate_that_is_not_pem_is_403(post, publisher, cert_server):
     url = cert_server.serve("/SimpleNotificationService-bad.pem", b"-----BEGIN NOTHING-----")
     envelope = publisher.aws("awsdoc_event_send.json", cert_url=url)
     assert_rejected(post(envelope), 403, "not a PEM X.509 certificate")
 
 
-def test_a_certificate_that_does_not_exist_is_403(post, publisher, tools, cert_server):
+def test_a_certificate_that_does_not_exist_is_403(post, publisher, cert_server):
     url = cert_server.url("/SimpleNotificationService-missing.pem")
     envelope = publisher.aws("awsdoc_event_send.json", cert_url=url)
     assert_rejected(post(envelope), 403, "answered HTTP 404")
 
 
-def test_a_certificate_host_in_trouble_is_503_so_sns_retries(post, publisher, tools, cert_server):
+def test_a_certificate_host_in_trouble_is_503_so_sns_retries(post, publisher, cert_server):
     url = cert_server.serve("/SimpleNotificationService-busy.pem", b"busy", status=503)
     envelope = publisher.aws("awsdoc_event_send.json", cert_url=url)
     response = post(envelope)
@@ -281,16 +279,16 @@ class TestWithDebugOff:
     def production(self, settings):
         settings.DEBUG = False
 
-    def test_a_cached_sns_certificate_verifies(self, post, publisher, tools, leaf, cert_server):
-        sns.cache_certificate(tools.SNS_CERT_URL, leaf.pem)
+    def test_a_cached_sns_certificate_verifies(self, post, publisher, leaf, cert_server):
+        sns.cache_certificate(SNS_CERT_URL, leaf.pem)
         envelope = publisher.aws(
-            "awsdoc_event_delivery.json", cert_url=tools.SNS_CERT_URL, version="2"
+            "awsdoc_event_delivery.json", cert_url=SNS_CERT_URL, version="2"
         )
         assert post(envelope).status_code == 200
         processing.process_pending(10)
         assert Delivery.objects.get().address == "recipient@example.com"
 
-    def test_the_dev_host_is_refused_at_runtime(self, post, publisher, tools, cert_server):
+    def test_the_dev_host_is_refused_at_runtime(self, post, publisher, cert_server):
         envelope = publisher.aws("awsdoc_event_send.json")
         assert_rejected(post(envelope), 403, "refused while DEBUG is off")
         assert cert_server.hits == []
@@ -306,9 +304,9 @@ class TestWithDebugOff:
     def test_bad_bodies_get_the_same_plain_answer(self, post, raw, status):
         assert_rejected(post(raw), status, "")
 
-    def test_a_bad_signature_is_403(self, post, publisher, tools, leaf):
-        sns.cache_certificate(tools.SNS_CERT_URL, leaf.pem)
-        envelope = publisher.aws("awsdoc_event_send.json", cert_url=tools.SNS_CERT_URL)
+    def test_a_bad_signature_is_403(self, post, publisher, leaf):
+        sns.cache_certificate(SNS_CERT_URL, leaf.pem)
+        envelope = publisher.aws("awsdoc_event_send.json", cert_url=SNS_CERT_URL)
         envelope["Message"] += " "
         assert_rejected(post(envelope), 403, "signature does not match")
 
@@ -319,20 +317,20 @@ def test_a_rejection_is_logged_on_one_line(post, caplog):
     assert any("400 MalformedMessage" in r.getMessage() for r in caplog.records)
 
 
-def test_a_reason_never_spans_lines(post, publisher, tools):
+def test_a_reason_never_spans_lines(post, publisher):
     envelope = publisher.aws("awsdoc_event_send.json", SigningCertURL="https://x\nSet-Cookie: a=b")
     response = post(envelope)
     assert_rejected(response, 403, "not an SNS certificate URL")
     assert "Set-Cookie" not in response.headers
 
 
-def test_a_re_signed_canonical_string_with_a_new_message_id_is_refused(post, publisher, tools):
+def test_a_re_signed_canonical_string_with_a_new_message_id_is_refused(post, publisher):
     """A captured notification with a Subject, its Subject folded into MessageId: same signature."""
     captured = publisher.aws(BOUNCE_PERMANENT, subject="Amazon SES Email Event Notification")
     assert post(captured).status_code == 200
     forged = {k: v for k, v in captured.items() if k != "Subject"}
     forged["MessageId"] = f"{captured['MessageId']}\nSubject\n{captured['Subject']}"
-    assert tools.string_to_sign(forged) == tools.string_to_sign(captured)
+    assert string_to_sign(forged) == string_to_sign(captured)
 
     response = post(forged)
 

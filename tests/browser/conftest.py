@@ -11,18 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-WIDTH, HEIGHT = 1400, 900
+from tests.support.browser import CHROMIUM, FLAGS, HEIGHT, WIDTH
 
 
 @pytest.fixture

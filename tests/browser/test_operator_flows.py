@@ -19,9 +19,9 @@ from mailer.campaigns.progress import progress
 from mailer.models import Unsubscribe, UnsubscribeRemoval
 from mailer.reputation import refresh
 from mailer.sandbox import SESSandbox
-from tests.conftest import kill, wait_until
-
-from .conftest import WIDTH
+from tests.support.browser import WIDTH
+from tests.support.waiting import wait_until
+from tests.support.workers import kill
 
 SIM = "simulator.amazonses.com"
 PASSWORD = "correct horse battery"

@@ -9,7 +9,8 @@ from django.core.management import call_command
 from post_office.models import STATUS, Email
 
 from mailer.models import Delivery
-from tests.conftest import kill, wait_until
+from tests.support.waiting import wait_until
+from tests.support.workers import kill
 
 
 def all_done(expected: int) -> bool:

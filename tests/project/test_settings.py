@@ -3,9 +3,9 @@
 import os
 import subprocess
 import sys
-from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parents[2]
+from tests.support.files import BASE_DIR
+
 PRODUCTION = {
     "DEBUG": "0",
     "SECRET_KEY": "k3y-" + "x9Q7vR2mZ8pL4wT6yB1nC5" * 3,

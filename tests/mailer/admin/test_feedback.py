@@ -11,7 +11,7 @@ from post_office.models import Email
 from bouncy.models import Bounce
 from mailer.models import Delivery, Unsubscribe
 from mailer.suppression.feedback_receiver import SOURCE_PREFIX
-from tests.mailer.reputation import records
+from tests.support import records
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,6 @@ import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -16,8 +15,8 @@ from django.core.management.base import CommandError
 
 from mailer.aws.ses_check import checks
 from mailer.sandbox import SESSandbox
+from tests.support.files import BASE_DIR
 
-ROOT = Path(__file__).resolve().parents[3]
 WEBHOOK = "https://mailroom.example.com/mail/bouncy/"
 
 
@@ -245,7 +244,7 @@ def test_the_command_exits_1_without_a_traceback():
     }
     done = subprocess.run(
         [sys.executable, "manage.py", "ses_check"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert done.returncode == 1
     assert "PROBLEM cannot reach SES" in done.stdout

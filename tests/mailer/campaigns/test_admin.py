@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from mailer.campaigns import control
 from mailer.campaigns.models import Audience, AudienceMember, Campaign
-from tests.mailer.campaigns.conftest import csv_text, run_fanout
+from tests.support.campaigns import csv_text, run_fanout
 
 pytestmark = pytest.mark.usefixtures("redis_client")
 

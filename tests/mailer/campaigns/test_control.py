@@ -16,8 +16,8 @@ from mailer.campaigns.fanout.steps import step
 from mailer.campaigns.models import Campaign, CampaignRecipient
 from mailer.campaigns.progress import progress
 from mailer.models import Delivery
-from tests.conftest import wait_until
-from tests.mailer.campaigns.conftest import csv_text, run_fanout
+from tests.support.campaigns import csv_text, run_fanout
+from tests.support.waiting import wait_until
 
 Status = Campaign.Status
 State = CampaignRecipient.State

@@ -6,7 +6,8 @@ from django.utils import timezone
 
 from bouncy.models import Bounce, Complaint, Delivery, Event
 from mailer.campaigns.models import CampaignRecipient
-from tests.mailer.campaigns.conftest import csv_text, report, run_fanout, settle_email
+from tests.support.campaigns import csv_text, run_fanout, settle_email
+from tests.support.feedback import report
 
 
 def sent_campaign(sending) -> list[CampaignRecipient]:

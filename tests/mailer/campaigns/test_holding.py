@@ -12,7 +12,7 @@ from post_office.models import STATUS, Email, Log
 from mailer.campaigns import control, reconcile
 from mailer.campaigns.models import CampaignRecipient
 from mailer.models import Delivery
-from tests.mailer.campaigns.conftest import csv_text, run_fanout
+from tests.support.campaigns import csv_text, run_fanout
 
 
 def in_thread(target) -> threading.Thread:

@@ -13,7 +13,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from mailer.campaigns.models import Audience, Campaign
-from tests.conftest import BASE_DIR, database_url
+from tests.support.files import BASE_DIR
+from tests.support.workers import database_url
 
 pytestmark = pytest.mark.django_db
 

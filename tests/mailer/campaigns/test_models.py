@@ -9,7 +9,7 @@ from post_office.models import Email
 
 from mailer.campaigns.fanout.steps import run
 from mailer.campaigns.models import AudienceMember, Campaign, CampaignRecipient
-from tests.mailer.campaigns.conftest import csv_text
+from tests.support.campaigns import csv_text
 
 
 @pytest.fixture

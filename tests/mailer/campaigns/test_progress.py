@@ -9,7 +9,7 @@ from django.utils import timezone
 from mailer.campaigns.models import Campaign, CampaignRecipient
 from mailer.campaigns.progress import progress
 from mailer.pacing.limiter import get_limiter
-from tests.mailer.campaigns.conftest import csv_text, run_fanout
+from tests.support.campaigns import csv_text, run_fanout
 
 
 def test_a_draft_counts_its_whole_audience_as_pending(make_campaign, redis_client):

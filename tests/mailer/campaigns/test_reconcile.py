@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from mailer.campaigns import control, reconcile
 from mailer.campaigns.models import Campaign, CampaignRecipient
-from tests.mailer.campaigns.conftest import csv_text, run_fanout, settle_email
+from tests.support.campaigns import csv_text, run_fanout, settle_email
 
 State = CampaignRecipient.State
 

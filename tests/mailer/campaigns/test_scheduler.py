@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from mailer.campaigns import control, scheduler
 from mailer.campaigns.models import Campaign, CampaignRecipient
-from tests.mailer.campaigns.conftest import run_fanout, settle_email
+from tests.support.campaigns import run_fanout, settle_email
 
 
 def test_due_scheduled_campaigns_start(make_campaign):

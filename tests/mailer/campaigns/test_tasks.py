@@ -14,8 +14,8 @@ from post_office.models import STATUS, Email
 from mailer.campaigns import control
 from mailer.campaigns.models import Campaign
 from mailer.campaigns.progress import progress
-from tests.conftest import wait_until
-from tests.mailer.campaigns.conftest import csv_text
+from tests.support.campaigns import csv_text
+from tests.support.waiting import wait_until
 
 
 def status(campaign: Campaign) -> str:

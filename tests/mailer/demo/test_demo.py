@@ -1,22 +1,12 @@
 """The README's demo, shortened: the whole loop on embedded defaults, checked from its summary."""
 
-import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parents[3]
-
-
-def embedded_env() -> dict[str, str]:
-    """This environment without the test's services: the command starts its own."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_", "AWS_", "BOUNCY_", "MAILROOM_"))
-    }
-    return {**env, "DEBUG": "1"}
+from tests.support.demo import embedded_env
+from tests.support.files import BASE_DIR
 
 
 def run_demo(folder: Path) -> str:

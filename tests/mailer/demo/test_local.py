@@ -13,8 +13,8 @@ import urllib.request
 from pathlib import Path
 
 from mailer.demo.stack import free_port
-
-from .test_demo import BASE_DIR, embedded_env
+from tests.support.demo import embedded_env
+from tests.support.files import BASE_DIR
 
 SENT = 0  # post_office's STATUS.sent
 

@@ -20,7 +20,7 @@ from mailer.exceptions import SESAccountError
 from mailer.pacing import quota
 from mailer.pacing.limiter import get_limiter, get_state
 from mailer.sandbox import SESSandbox
-from tests.conftest import wait_until
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.django_db  # the quota read is kept in the database
 

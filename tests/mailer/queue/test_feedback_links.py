@@ -18,19 +18,14 @@ from mailer.lanes import BULK
 from mailer.models import Delivery as Sending
 from mailer.queue import feedback_links
 from mailer.reputation import rates
-from tests.mailer.campaigns.conftest import (  # noqa: F401  (fixtures)
-    csv_text,
-    make_campaign,
-    report,
-    run_fanout,
-    sending,
-)
+from tests.support.campaigns import csv_text, run_fanout
+from tests.support.feedback import report
 
 MAIL_ID = "0000014a-f4d4-4f8a-9b5c-000000000001"
 
 
 @pytest.fixture
-def recipient(sending) -> CampaignRecipient:  # noqa: F811
+def recipient(sending) -> CampaignRecipient:
     """One campaign recipient whose Email is queued in the bulk lane."""
     run_fanout(sending(csv_text(1)).id)
     return CampaignRecipient.objects.get()

@@ -9,7 +9,6 @@ release of the pinned Django version; without it this module fails to load, loud
 from __future__ import annotations
 
 import importlib.util
-from pathlib import Path
 
 import django
 import pytest
@@ -17,12 +16,13 @@ from django.core.exceptions import ValidationError
 from django.test import TransactionTestCase, override_settings
 from post_office.models import Email
 
-ROOT = Path(__file__).resolve().parents[3]
-SUITE = ROOT / ".cache/django" / f"django-{django.get_version()}" / "tests/mail/tests.py"
+from tests.support.files import BASE_DIR
+
+SUITE = BASE_DIR / ".cache/django" / f"django-{django.get_version()}" / "tests/mail/tests.py"
 
 if not SUITE.is_file():
     pytest.fail(
-        f"Django's mail tests are missing ({SUITE.relative_to(ROOT)}): run "
+        f"Django's mail tests are missing ({SUITE.relative_to(BASE_DIR)}): run "
         "`bash scripts/django-tests` (scripts/test does) to fetch Django's source release.",
         pytrace=False,
     )

@@ -11,7 +11,7 @@ import pytest
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.utils.translation import gettext_lazy
 
-from tests.mailer.mailbox import Mailroom
+from tests.support.mailbox import Mailroom
 
 pytestmark = [pytest.mark.usefixtures("mailroom", "transactional_db")]
 

@@ -3,7 +3,6 @@ which is POSTed to the real webhook (Django's test client) as SNS would."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -12,7 +11,8 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 
-from bouncy import processing, sns
+from bouncy import sns
+from tests.support.feedback import apply_stored
 
 REPLY_ADDRESS = "no-reply@example.com"
 
@@ -48,16 +48,6 @@ def inbox(settings: Any, ses_sandbox: Any, client: Any) -> Any:
             return response
 
     return Inbox()
-
-
-def apply_stored(timeout: float = 30) -> None:
-    """Make the rows of the stored notifications now, as the mailer.apply_feedback task does
-    (a worker, if one runs, may hold a batch: wait for it)."""
-    end = time.monotonic() + timeout
-    while processing.pending().exists():
-        processing.process_pending(100)
-        assert time.monotonic() < end, "stored notifications were not applied in time"
-        time.sleep(0.05)
 
 
 @pytest.fixture

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from mailer.replies.models import Reply
-from tests.conftest import kill, wait_until
+from tests.support.waiting import wait_until
+from tests.support.workers import kill
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

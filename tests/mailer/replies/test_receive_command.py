@@ -14,7 +14,7 @@ from bouncy import sns
 from bouncy.models import ReceivedMessage
 from mailer.replies.models import Reply
 from mailer.sandbox import SESSandbox
-from tests.mailer.replies.conftest import apply_stored
+from tests.support.feedback import apply_stored
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

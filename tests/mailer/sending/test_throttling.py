@@ -21,7 +21,7 @@ from mailer.pacing.limiter import COOLING_KEY, get_limiter, get_state
 from mailer.sandbox import SESSandbox
 from mailer.sending import batch
 from mailer.sending.status import queue_counts
-from tests.conftest import wait_until
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)  # sender threads use their own connections
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from mailer.sending import wakeup
-from tests.conftest import wait_until
+from tests.support.waiting import wait_until
 
 
 def test_a_burst_of_requests_from_many_threads_makes_one_enqueue(redis_client):

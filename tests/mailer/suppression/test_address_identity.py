@@ -30,8 +30,8 @@ from mailer.models import Delivery, Unsubscribe
 from mailer.sending.backend import SESBackend
 from mailer.suppression import filtering
 from mailer.suppression.addresses import address_of, lookup_key
-from tests.conftest import wait_until
-from tests.mailer.campaigns.conftest import run_fanout
+from tests.support.campaigns import run_fanout
+from tests.support.waiting import wait_until
 
 LOCAL = st.text("abcdefghijklmnopqrstuvwxyz0123456789._+-", min_size=1, max_size=12).filter(
     lambda s: not s.startswith(".") and not s.endswith(".") and ".." not in s

@@ -4,7 +4,6 @@ import copy
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -15,17 +14,13 @@ from bouncy import pipeline, processing, recording
 from bouncy.envelope import SnsMessage
 from bouncy.signals import feedback_batch
 from mailer.models import Delivery, SoftBounce, Unsubscribe
+from tests.support.files import ses_json, ses_manifest
 
 pytestmark = pytest.mark.django_db
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "ses"
-MANIFEST = json.loads((FIXTURES / "MANIFEST.json").read_text())
+MANIFEST = ses_manifest()
 TOPIC = "arn:aws:sns:us-east-1:123456789012:ses-feedback"
 CERT_URL = "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0123456789abcdef.pem"
 EXPECTED_REASON = {"Bounce": "hard_bounce", "Complaint": "complaint"}
-
-
-def fixture(name: str) -> dict:
-    return json.loads((FIXTURES / name).read_text())
 
 
 def store(doc: dict) -> recording.Recorded:
@@ -52,7 +47,7 @@ def sent_email(ses_message_id: str) -> Email:
 
 @pytest.mark.parametrize("case", MANIFEST, ids=[case["file"] for case in MANIFEST])
 def test_every_aws_example_does_what_the_manifest_expects(case):
-    recorded = store(fixture(case["file"]))
+    recorded = store(ses_json(case["file"]))
     assert recorded.created and recorded.rows >= 1
     rows = {u.address: u for u in Unsubscribe.objects.all()}
     if case["expected_action"] == "none":
@@ -67,7 +62,7 @@ def test_every_aws_example_does_what_the_manifest_expects(case):
 
 @pytest.mark.parametrize("case", MANIFEST, ids=[case["file"] for case in MANIFEST])
 def test_every_row_is_linked_to_the_sent_email(case):
-    doc = fixture(case["file"])
+    doc = ses_json(case["file"])
     email = sent_email(doc["mail"]["messageId"])
     store(doc)
     models = (bouncy_models.Bounce, bouncy_models.Complaint, bouncy_models.Delivery,
@@ -77,7 +72,7 @@ def test_every_row_is_linked_to_the_sent_email(case):
 
 
 def test_feedback_for_the_second_copy_of_an_email_sent_twice_links_too():
-    doc = fixture("awsdoc_notification_delivery.json")
+    doc = ses_json("awsdoc_notification_delivery.json")
     email = sent_email("the-copy-the-lease-holder-sent")
     Delivery.objects.filter(email=email).update(other_message_id=doc["mail"]["messageId"])
     store(doc)
@@ -85,12 +80,12 @@ def test_feedback_for_the_second_copy_of_an_email_sent_twice_links_too():
 
 
 def test_rows_of_mail_sent_elsewhere_stay_unlinked():
-    store(fixture("awsdoc_notification_delivery.json"))
+    store(ses_json("awsdoc_notification_delivery.json"))
     assert bouncy_models.Delivery.objects.get().email_id is None
 
 
 def test_source_names_the_notification_and_the_bounce():
-    recorded = store(fixture("awsdoc_notification_bounce_permanent_general_with_dsn.json"))
+    recorded = store(ses_json("awsdoc_notification_bounce_permanent_general_with_dsn.json"))
     row = Unsubscribe.objects.get()
     assert row.source == (
         f"bouncy notification #{recorded.notification.pk}: Permanent/General bounce, "
@@ -101,7 +96,7 @@ def test_source_names_the_notification_and_the_bounce():
 
 def bounce_doc(bounce_type: str, subtype: str, status: str = "", when: datetime | None = None,
                address: str = "jane@example.com") -> dict:
-    doc = copy.deepcopy(fixture("awsdoc_notification_bounce_permanent_general_with_dsn.json"))
+    doc = copy.deepcopy(ses_json("awsdoc_notification_bounce_permanent_general_with_dsn.json"))
     doc["bounce"].update(bounceType=bounce_type, bounceSubType=subtype)
     doc["bounce"]["bouncedRecipients"] = [{"emailAddress": address, "status": status}]
     doc["bounce"]["feedbackId"] = str(uuid.uuid4())  # each bounce SES reports is its own event
@@ -124,7 +119,7 @@ def test_bounces_from_ses_suppression_lists_are_recorded_as_such(subtype):
 
 
 def test_a_complaint_about_the_account_suppression_list_is_not_a_new_complaint():
-    doc = copy.deepcopy(fixture("awsdoc_notification_complaint_no_feedback.json"))
+    doc = copy.deepcopy(ses_json("awsdoc_notification_complaint_no_feedback.json"))
     doc["complaint"]["complaintSubType"] = "OnAccountSuppressionList"
     store(doc)
     row = Unsubscribe.objects.get()
@@ -153,7 +148,7 @@ def test_undetermined_bounces_are_counted_not_suppressed():
 
 def test_a_delivery_ends_a_run_of_transient_bounces():
     store(bounce_doc("Transient", "General", "4.4.7", address="jane@example.com"))
-    store(fixture("awsdoc_notification_delivery.json"))  # delivered to jane@example.com
+    store(ses_json("awsdoc_notification_delivery.json"))  # delivered to jane@example.com
     assert not SoftBounce.objects.exists()
 
 
@@ -173,7 +168,7 @@ def test_rows_from_the_batch_signal_directly_and_bad_addresses_are_skipped():
 
 
 def test_a_redelivered_notification_changes_nothing():
-    doc = fixture("awsdoc_event_complaint_abuse.json")
+    doc = ses_json("awsdoc_event_complaint_abuse.json")
     store(doc)
     first = Unsubscribe.objects.get()
     store(doc)  # SES sends feedback once per recipient; a second notification is idempotent

@@ -4,15 +4,13 @@ import os
 import subprocess
 import sys
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from mailer.checks import check_suppression_settings, check_unsubscribe_base_url
 from mailer.conf import get_suppression_settings
 from mailer.exceptions import MailerConfigurationError
-
-BASE_DIR = Path(__file__).resolve().parents[3]
+from tests.support.files import BASE_DIR
 
 
 def test_defaults(settings):

@@ -8,7 +8,7 @@ from post_office import mail
 from post_office.models import PRIORITY, STATUS, Email
 
 from mailer.models import Delivery, Unsubscribe
-from tests.conftest import wait_until
+from tests.support.waiting import wait_until
 
 
 def queue(subject: str, to: list[str], cc: list[str] = (), priority=PRIORITY.medium) -> Email:

@@ -10,7 +10,7 @@ from mailer.campaigns.fanout.headers import FastSigner, header_maker, message_he
 from mailer.campaigns.fanout.render import compile_templates, plan_of, render
 from mailer.campaigns.models import CampaignRecipient
 from mailer.suppression.unsubscribe import make_token, read_token
-from tests.mailer.campaigns.conftest import csv_text, run_fanout
+from tests.support.campaigns import csv_text, run_fanout
 
 ADDRESSES = ["a@example.com", "x.y+z@ex.org", "Upper@Example.COM", "o'neil@ex.com", "j@bücher.de"]
 

@@ -13,7 +13,7 @@ from mailer.campaigns.fanout import prefetch as ahead_module
 from mailer.campaigns.fanout.prefetch import Ahead
 from mailer.campaigns.fanout.steps import Step, run
 from mailer.campaigns.models import Campaign, CampaignRecipient
-from tests.mailer.campaigns.conftest import csv_text
+from tests.support.campaigns import csv_text
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,7 @@ from mailer.campaigns.fanout.steps import Step, step
 from mailer.campaigns.models import Campaign, CampaignRecipient
 from mailer.models import Unsubscribe
 from mailer.pacing.limiter import get_state
-from tests.mailer.campaigns.conftest import csv_text, run_fanout
+from tests.support.campaigns import csv_text, run_fanout
 
 State = CampaignRecipient.State
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
 from mailer.suppression.ses_sync import retry
@@ -20,8 +18,3 @@ def _short_waits(monkeypatch) -> None:
 def box(ses_sandbox):
     """The SES sandbox the boto3 clients point at, its suppression list empty."""
     return ses_sandbox
-
-
-def at(text: str) -> float:
-    """Unix time of an ISO date-time (UTC)."""
-    return datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp()

@@ -12,8 +12,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from mailer.models import Unsubscribe
-from tests.conftest import BASE_DIR, database_url
-from tests.mailer.suppression.ses_sync.conftest import at
+from tests.support.files import BASE_DIR
+from tests.support.sandbox import at
+from tests.support.workers import database_url
 
 pytestmark = pytest.mark.django_db
 

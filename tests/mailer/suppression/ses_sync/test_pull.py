@@ -11,7 +11,7 @@ from mailer.exceptions import SESPermanentError, SESTransientError
 from mailer.models import SesListed, SesRemoval, SesSyncState, Unsubscribe
 from mailer.suppression.ses_sync import pull
 from mailer.suppression.store import remove
-from tests.mailer.suppression.ses_sync.conftest import at
+from tests.support.sandbox import at
 
 pytestmark = pytest.mark.django_db
 Reason, Scope = Unsubscribe.Reason, Unsubscribe.Scope

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from mailer.models import SesListed, SesRemoval, SesSyncState, Unsubscribe
 from mailer.suppression.ses_sync import pull, removal
-from tests.conftest import wait_until
+from tests.support.waiting import wait_until
 
 CHANGELIST = "/admin/mailer/unsubscribe/"
 FIXED = "success+fixed@simulator.amazonses.com"
