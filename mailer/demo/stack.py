@@ -24,6 +24,8 @@ WORKER_QUEUES = "mailroom,mailroom.transactional,mailroom.bulk,mailroom.control"
 DATABASE_FILE = "mailroom.sqlite3"
 
 if TYPE_CHECKING:
+    from django.core.management.base import CommandParser
+
     from mailer.sandbox import SESSandbox
 
 
@@ -47,14 +49,21 @@ class Stack:
         return None
 
 
-def add_rate_argument(parser) -> None:
-    """``--rate``: the sandbox's send rate (the demo's and the local stack's option)."""
+def add_arguments(parser: CommandParser, *, default_dir: Path, dir_help: str) -> None:
+    """The options the demo and the local stack share: ``--dir`` (their folder, relative to the
+    project's) and ``--rate`` (the sandbox's send rate)."""
+    parser.add_argument("--dir", default=str(default_dir), help=dir_help)
     parser.add_argument(
         "--rate",
         type=float,
         default=10.0,
         help="The sandbox's send rate, in recipients per second.",
     )
+
+
+def folder(path: str) -> Path:
+    """``--dir`` as an absolute path (a relative one is taken from the project's folder)."""
+    return (Path(settings.BASE_DIR) / path).resolve()
 
 
 def port_is_free(port: int) -> bool:

@@ -33,11 +33,10 @@ class Command(BaseCommand):
             default=20,
             help="How many success@ simulator messages in the first round.",
         )
-        stack.add_rate_argument(parser)
-        parser.add_argument(
-            "--dir",
-            default=str(DEFAULT_DIR),
-            help="Folder for the demo's database, Redis data and logs (emptied first, then "
+        stack.add_arguments(
+            parser,
+            default_dir=DEFAULT_DIR,
+            dir_help="Folder for the demo's database, Redis data and logs (emptied first, then "
             "kept, to look at with scripts/local --dir).",
         )
 
@@ -49,7 +48,7 @@ class Command(BaseCommand):
 
     def launch(self, successes: int, rate: float, folder: str) -> None:
         """Start embedded Redis, then run the demo in a process configured to use it."""
-        workdir = (Path(settings.BASE_DIR) / folder).resolve()
+        workdir = stack.folder(folder)
         shutil.rmtree(workdir, ignore_errors=True)
         workdir.mkdir(parents=True)
         with stack.embedded_redis(workdir) as redis_url:

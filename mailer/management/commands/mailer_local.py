@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
@@ -25,10 +24,10 @@ class Command(BaseCommand):
     requires_system_checks: list[str] = []  # configured by the child process itself
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument(
-            "--dir",
-            default=str(DEFAULT_DIR),
-            help="Folder for the database, Redis's data and logs (kept).",
+        stack.add_arguments(
+            parser,
+            default_dir=DEFAULT_DIR,
+            dir_help="Folder for the database, Redis's data and logs (kept).",
         )
         parser.add_argument(
             "--port",
@@ -36,7 +35,6 @@ class Command(BaseCommand):
             default=8000,
             help="Port of the web server on 127.0.0.1 (admin, webhook).",
         )
-        stack.add_rate_argument(parser)
         parser.add_argument(
             "--no-samples",
             action="store_true",
@@ -56,7 +54,7 @@ class Command(BaseCommand):
                 f"Port {options['port']} on 127.0.0.1 is in use (another local stack?): stop it, "
                 "or pass --port with a free one."
             )
-        workdir = (Path(settings.BASE_DIR) / options["dir"]).resolve()
+        workdir = stack.folder(options["dir"])
         workdir.mkdir(parents=True, exist_ok=True)
         with stack.embedded_redis(workdir) as redis_url:
             env = stack.child_env(workdir, redis_url, options["rate"], options["port"])
