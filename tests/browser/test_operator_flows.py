@@ -20,6 +20,7 @@ from mailer.models import Unsubscribe, UnsubscribeRemoval
 from mailer.reputation import refresh
 from mailer.sandbox import SESSandbox
 from tests.support.browser import WIDTH
+from tests.support.sandbox import trust_feedback_from
 from tests.support.waiting import wait_until
 from tests.support.workers import kill
 
@@ -48,11 +49,7 @@ def audience_csv(successes: int, bounces: int = 0, complaints: int = 0) -> io.St
 def ran(live_server, settings, start_worker):
     """A finished campaign with its feedback, and one sending with no worker left to send it."""
     box = SESSandbox(feedback_url=f"{live_server.url}/mail/bouncy/", feedback_delay=0).start()
-    settings.DEBUG = True
-    settings.BOUNCY_DEV_CERT_HOSTS = [box.cert_host]
-    settings.BOUNCY_TOPIC_ARN = [box.topic_arn]
-    settings.AWS_SES_ENDPOINT_URL = settings.AWS_SES_REGION_ENDPOINT_URL = box.url
-    aws.reset_client()
+    trust_feedback_from(box, settings)
     worker = start_worker(env={"AWS_SES_ENDPOINT_URL": box.url})
     draft = Draft("Welcome", "Welcome, {{ email }}", "Hello from the test.")
     sent = create_with_audience(draft, audience_csv(40, bounces=4, complaints=2))

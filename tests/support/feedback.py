@@ -67,8 +67,9 @@ def event(mail_id: str, name: str, at: datetime) -> dict:
     return d
 
 
-def store(sns_id: str, document: dict) -> None:
-    """Store ``document`` under the SNS MessageId ``sns_id`` as the webhook does (not applied)."""
+def store(sns_id: str, document: dict) -> recording.Recorded:
+    """Store ``document`` under the SNS MessageId ``sns_id`` as the webhook does once it has
+    checked the signature (not applied yet)."""
     now = datetime.now(UTC)
     fields = {
         "Type": "Notification",
@@ -82,7 +83,7 @@ def store(sns_id: str, document: dict) -> None:
     }
     message = SnsMessage(body=json.dumps(fields), fields=fields, timestamp=now)
     content, error = pipeline.read_content(message)
-    recording.record(message, content, error)
+    return recording.record(message, content, error)
 
 
 def apply_stored(timeout: float = 30) -> None:

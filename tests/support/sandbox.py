@@ -124,3 +124,15 @@ def wait_for(box: SESSandbox, count: int, timeout: float = 10.0) -> list[dict]:
 def at(text: str) -> float:
     """Unix time of an ISO date-time (UTC), as the sandbox's stored entries take it."""
     return datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp()
+
+
+def trust_feedback_from(box: SESSandbox, settings: Any) -> None:
+    """Point the SES clients at ``box`` and let bouncy trust its signed feedback (its topic, its
+    certificate host; DEBUG on, as dev cert hosts need)."""
+    from mailer import aws
+
+    settings.DEBUG = True
+    settings.BOUNCY_DEV_CERT_HOSTS = [box.cert_host]
+    settings.BOUNCY_TOPIC_ARN = [box.topic_arn]
+    settings.AWS_SES_ENDPOINT_URL = settings.AWS_SES_REGION_ENDPOINT_URL = box.url
+    aws.reset_client()

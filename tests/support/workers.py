@@ -1,4 +1,5 @@
-"""Real ``celery -A project worker`` processes on the test database, and how to kill them."""
+"""Mailroom's own processes on the test database: ``celery -A project worker`` (and how to kill
+it) and ``manage.py`` commands."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from subprocess import CompletedProcess
 
 from django.db import connection
 
@@ -78,3 +80,18 @@ def kill(proc: subprocess.Popen) -> None:
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(timeout=10)
+
+
+def manage(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> CompletedProcess:
+    """``manage.py *args`` in a process of its own on the test settings and the test database
+    (``env`` added to this environment); its output captured as text."""
+    full_env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "project.settings.test",
+        "DATABASE_URL": database_url(),
+        **(env or {}),
+    }
+    command = [sys.executable, "manage.py", *args]
+    return subprocess.run(
+        command, cwd=BASE_DIR, env=full_env, capture_output=True, text=True, timeout=timeout
+    )

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import io
-import os
 import socket
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -15,7 +12,7 @@ from django.core.management.base import CommandError
 
 from mailer.aws.ses_check import checks
 from mailer.sandbox import SESSandbox
-from tests.support.files import BASE_DIR
+from tests.support.workers import manage
 
 WEBHOOK = "https://mailroom.example.com/mail/bouncy/"
 
@@ -237,15 +234,7 @@ def test_an_unreachable_endpoint(settings):
 
 
 def test_the_command_exits_1_without_a_traceback():
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "project.settings.test",
-        "AWS_SES_ENDPOINT_URL": closed_port_url(),
-    }
-    done = subprocess.run(
-        [sys.executable, "manage.py", "ses_check"],
-        cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    done = manage("ses_check", env={"AWS_SES_ENDPOINT_URL": closed_port_url()})
     assert done.returncode == 1
     assert "PROBLEM cannot reach SES" in done.stdout
     assert "Traceback" not in done.stdout + done.stderr

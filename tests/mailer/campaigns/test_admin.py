@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import HttpResponse
+from django.test import Client
 from django.urls import reverse
 
 from mailer.campaigns import control
@@ -56,18 +58,16 @@ def test_actions_control_campaigns_and_report_refusals(admin_client, make_campai
     assert "Pause: 1 campaign(s)." in text and "is draft: it cannot be paused" in text
 
 
+def post_add_form(client: Client, audience: Audience, **fields: str) -> HttpResponse:
+    """POST the campaign add form: text "t", no List-Id, ``audience``, and ``fields``."""
+    form = {"text": "t", "audience": audience.id, "list_id": "", **fields}
+    return client.post(reverse("admin:campaigns_campaign_add"), form)
+
+
 def test_the_add_form_rejects_a_template_that_does_not_compile(admin_client, make_campaign):
-    audience = make_campaign().audience
-    response = admin_client.post(
-        reverse("admin:campaigns_campaign_add"),
-        {
-            "name": "x",
-            "from_email": "a@example.com",
-            "subject": "{% nope %}",
-            "text": "t",
-            "audience": audience.id,
-            "list_id": "",
-        },
+    response = post_add_form(
+        admin_client, make_campaign().audience, name="x", from_email="a@example.com",
+        subject="{% nope %}",
     )
     assert response.status_code == 200
     assert "The subject template does not compile" in response.content.decode()
@@ -99,18 +99,9 @@ def test_audience_import_lists_bad_lines_and_imports_nothing(admin_client, db):
 
 
 def test_the_add_form_derives_the_list_id(admin_client, make_campaign):
-    audience = make_campaign().audience
-    response = admin_client.post(
-        reverse("admin:campaigns_campaign_add"),
-        {
-            "name": "Autumn",
-            "from_email": "Shop <shop@example.net>",
-            "subject": "Hi",
-            "text": "t",
-            "html": "",
-            "audience": audience.id,
-            "list_id": "",
-        },
+    response = post_add_form(
+        admin_client, make_campaign().audience, name="Autumn",
+        from_email="Shop <shop@example.net>", subject="Hi", html="",
     )
     assert response.status_code == 302
     assert Campaign.objects.get(name="Autumn").list_id == "autumn.example.net"

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from io import StringIO
 from pathlib import Path
 
@@ -13,8 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from mailer.campaigns.models import Audience, Campaign
-from tests.support.files import BASE_DIR
-from tests.support.workers import database_url
+from tests.support.workers import manage
 
 pytestmark = pytest.mark.django_db
 
@@ -131,21 +128,8 @@ def test_bad_templates_and_missing_files_are_reported(files):
 
 
 def test_from_the_shell_errors_exit_non_zero_without_a_traceback(files):
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "project.settings.test",
-        "DATABASE_URL": database_url(),
-    }
-
     def shell(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "manage.py", "mailer_campaign", *args],
-            cwd=BASE_DIR,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        return manage("mailer_campaign", *args)
 
     unknown = shell("status", "nope", "--json")
     assert unknown.returncode == 1 and unknown.stdout == "" and "Traceback" not in unknown.stderr

@@ -6,13 +6,13 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives, send_mail, send_mass_mail
-from django.db import connection
 from django.utils import timezone
 from post_office import mail as post_office_mail
 from post_office.models import STATUS, Email, Log
 
 from mailer import queue
 from mailer.models import Delivery
+from tests.support.threads import run_in_threads
 
 pytestmark = pytest.mark.django_db
 
@@ -70,6 +70,18 @@ def queue_emails(count: int, priority: str = "medium") -> list[int]:
     ]
 
 
+def expire_leases() -> None:
+    """Every lease ran out a second ago (as when its worker died)."""
+    Delivery.objects.update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+
+
+def claim_then_lose_the_lease() -> tuple[queue.Claim, queue.Claim]:
+    """w1 claims the queued mail and loses its lease; w2 claims it again: (w1's, w2's)."""
+    lost = queue.claim("transactional", 10, 300, "w1")
+    expire_leases()
+    return lost, queue.claim("transactional", 10, 300, "w2")
+
+
 def test_claim_takes_high_priority_first_and_sets_a_lease():
     low_first = queue_emails(2, "medium")
     high = queue_emails(1, "high")
@@ -85,7 +97,7 @@ def test_claimed_emails_are_not_claimed_again_until_the_lease_expires():
     first = queue.claim("transactional", 10, 300, "w1")
     assert sorted(first.email_ids) == ids
     assert not queue.claim("transactional", 10, 300, "w2")
-    Delivery.objects.update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    expire_leases()
     again = queue.claim("transactional", 10, 300, "w2")
     assert sorted(again.email_ids) == ids and again.reclaimed == []
 
@@ -111,7 +123,7 @@ def test_worker_dying_mid_send_is_flagged_as_possible_duplicate():
     ids = queue_emails(2)
     claim = queue.claim("transactional", 10, 300, "dead")
     assert queue.mark_sending([ids[0]], claim.token) == [ids[0]]  # SES call started; worker died
-    Delivery.objects.update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    expire_leases()
     again = queue.claim("transactional", 10, 300, "w2")
     assert again.reclaimed == [ids[0]]
     assert list(
@@ -122,9 +134,7 @@ def test_worker_dying_mid_send_is_flagged_as_possible_duplicate():
 
 def test_lost_lease_cannot_start_a_send():
     [email_id] = queue_emails(1)
-    claim = queue.claim("transactional", 10, 300, "w1")
-    Delivery.objects.update(lease_expires_at=timezone.now() - timedelta(seconds=1))
-    queue.claim("transactional", 10, 300, "w2")
+    claim, _ = claim_then_lose_the_lease()
     assert queue.mark_sending([email_id], claim.token) == []
 
 
@@ -144,9 +154,7 @@ def test_record_sent_stores_the_ses_message_id():
 
 def test_a_late_outcome_is_kept_beside_and_never_overwrites_the_lease_holders():
     [email_id] = queue_emails(1)
-    late = queue.claim("transactional", 10, 300, "w1")
-    Delivery.objects.update(lease_expires_at=timezone.now() - timedelta(seconds=1))
-    holder = queue.claim("transactional", 10, 300, "w2")
+    late, holder = claim_then_lose_the_lease()
     queue.record_sent(holder.token, [queue.Sent(email_id, "ses-2", ["to@example.com"], [])])
     queue.record_sent(late.token, [queue.Sent(email_id, "ses-1", ["to@example.com"], [])])
     delivery = Delivery.objects.get(email_id=email_id)
@@ -161,9 +169,7 @@ def test_a_late_outcome_is_kept_beside_and_never_overwrites_the_lease_holders():
 
 def test_a_late_outcome_before_the_holder_records_leaves_the_outcome_to_the_holder():
     [email_id] = queue_emails(1)
-    late = queue.claim("transactional", 10, 300, "w1")
-    Delivery.objects.update(lease_expires_at=timezone.now() - timedelta(seconds=1))
-    holder = queue.claim("transactional", 10, 300, "w2")
+    late, holder = claim_then_lose_the_lease()
     queue.record_sent(late.token, [queue.Sent(email_id, "ses-1", ["to@example.com"], [])])
     assert Delivery.objects.get(email_id=email_id).lease_token == holder.token
     assert Email.objects.get(id=email_id).status == STATUS.queued
@@ -217,17 +223,10 @@ def test_concurrent_claims_never_share_an_email():
     results: list[list[int]] = []
 
     def claim_all() -> None:
-        try:
-            while batch := queue.claim("transactional", 3, 300, threading.current_thread().name):
-                results.append(batch.email_ids)
-        finally:
-            connection.close()
+        while batch := queue.claim("transactional", 3, 300, threading.current_thread().name):
+            results.append(batch.email_ids)
 
-    threads = [threading.Thread(target=claim_all) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    assert run_in_threads(claim_all, 4) == []
     claimed = [i for batch in results for i in batch]
     assert len(claimed) == 40 and len(set(claimed)) == 40
 

@@ -10,7 +10,7 @@ from bouncy.models import Bounce, Complaint, Delivery, Notification
 from mailer import aws
 from mailer.models import Unsubscribe
 from mailer.sandbox import SESSandbox
-from tests.support.sandbox import wait_for
+from tests.support.sandbox import trust_feedback_from, wait_for
 
 SIMULATOR = "simulator.amazonses.com"
 
@@ -22,11 +22,7 @@ def wired(settings, live_server, transactional_db, redis_client, make_sandbox):
     def wire(**options) -> SESSandbox:
         box = make_sandbox(feedback_url=f"{live_server.url}/mail/bouncy/", feedback_delay=0,
                            **options)  # fmt: skip
-        settings.DEBUG = True
-        settings.BOUNCY_DEV_CERT_HOSTS = [box.cert_host]
-        settings.BOUNCY_TOPIC_ARN = [box.topic_arn]
-        settings.AWS_SES_ENDPOINT_URL = settings.AWS_SES_REGION_ENDPOINT_URL = box.url
-        aws.reset_client()
+        trust_feedback_from(box, settings)
         return box
 
     yield wire

@@ -168,21 +168,32 @@ def test_credentials_refused_mid_drain_pause_sending_and_fail_nothing(
     assert 1 <= pauses <= 4  # one line per pause (6 s refused, probed every 3 s), not per email
 
 
-def test_a_worker_killed_mid_call_is_reclaimed_and_its_email_flagged(start_worker, ses_sandbox):
-    queue(5)
-    ses_sandbox.slow_answers(3.0, count=1)  # SES takes the first message and answers late
-    env = {
-        "MAILROOM_MAX_SEND_RATE": str(RATE),
-        "MAILROOM_SEND_THREADS": "1",
-        "MAILROOM_LEASE_SECONDS": "15",
-        "MAILROOM_SES_CONNECT_TIMEOUT": "1",
-        "MAILROOM_SES_READ_TIMEOUT": "5",
-        "MAILROOM_SWEEP_SECONDS": "1",
-    }
-    doomed = start_worker(concurrency=1, env=env, queues=DRAIN_QUEUES)
+LEASE_ENV = {
+    "MAILROOM_MAX_SEND_RATE": str(RATE),
+    "MAILROOM_SEND_THREADS": "1",
+    "MAILROOM_LEASE_SECONDS": "15",
+    "MAILROOM_SES_CONNECT_TIMEOUT": "1",
+    "MAILROOM_SES_READ_TIMEOUT": "5",
+    "MAILROOM_SWEEP_SECONDS": "1",
+}
+
+
+def worker_in_a_slow_call(
+    start_worker, ses_sandbox: SESSandbox, emails: int, answer_after: float
+) -> subprocess.Popen:
+    """``emails`` queued and one worker (short leases) whose first send SES takes and answers
+    only after ``answer_after`` seconds; returned once that send has reached SES."""
+    queue(emails)
+    ses_sandbox.slow_answers(answer_after, count=1)
+    worker = start_worker(concurrency=1, env=LEASE_ENV, queues=DRAIN_QUEUES)
     wait_until(lambda: len(ses_sandbox.messages()) == 1, 60, "the first send did not start")
+    return worker
+
+
+def test_a_worker_killed_mid_call_is_reclaimed_and_its_email_flagged(start_worker, ses_sandbox):
+    doomed = worker_in_a_slow_call(start_worker, ses_sandbox, 5, answer_after=3.0)
     kill(doomed)  # SIGKILL while SES's answer is on its way
-    start_dynos(start_worker, env, drain_workers=1)
+    start_dynos(start_worker, LEASE_ENV, drain_workers=1)
     wait_until(lambda: sent() == 5, 60, "the killed worker's emails were not reclaimed")
     assert_every_email_sent(ses_sandbox, 5, max_duplicates=1)
     [first] = [m["subject"] for m in ses_sandbox.messages()[:1]]
@@ -194,21 +205,10 @@ def test_a_worker_killed_mid_call_is_reclaimed_and_its_email_flagged(start_worke
 def test_a_frozen_worker_that_answers_late_never_overwrites_the_lease_holders_outcome(
     start_worker, ses_sandbox
 ):
-    queue(3)
-    ses_sandbox.slow_answers(2.0, count=1)
-    env = {
-        "MAILROOM_MAX_SEND_RATE": str(RATE),
-        "MAILROOM_SEND_THREADS": "1",
-        "MAILROOM_LEASE_SECONDS": "15",
-        "MAILROOM_SES_CONNECT_TIMEOUT": "1",
-        "MAILROOM_SES_READ_TIMEOUT": "5",
-        "MAILROOM_SWEEP_SECONDS": "1",
-    }
-    frozen = start_worker(concurrency=1, env=env, queues=DRAIN_QUEUES)
-    wait_until(lambda: len(ses_sandbox.messages()) == 1, 60, "the first send did not start")
+    frozen = worker_in_a_slow_call(start_worker, ses_sandbox, 3, answer_after=2.0)
     os.killpg(frozen.pid, signal.SIGSTOP)  # a stalled dyno, mid-call
     try:
-        start_dynos(start_worker, env, drain_workers=1)
+        start_dynos(start_worker, LEASE_ENV, drain_workers=1)
         wait_until(lambda: sent() == 3, 60, "the frozen worker's emails were not reclaimed")
     finally:
         os.killpg(frozen.pid, signal.SIGCONT)

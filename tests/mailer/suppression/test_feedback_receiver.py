@@ -1,7 +1,6 @@
 """bouncy's feedback feeds the suppression list: real SES payloads through bouncy's parser."""
 
 import copy
-import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -10,32 +9,24 @@ from django.utils import timezone
 from post_office.models import Email
 
 from bouncy import models as bouncy_models
-from bouncy import pipeline, processing, recording
-from bouncy.envelope import SnsMessage
+from bouncy import processing, recording
 from bouncy.signals import feedback_batch
 from mailer.models import Delivery, SoftBounce, Unsubscribe
+from tests.support import feedback
 from tests.support.files import ses_json, ses_manifest
+from tests.support.sns import SNS_CERT_URL, TOPIC
 
 pytestmark = pytest.mark.django_db
 MANIFEST = ses_manifest()
-TOPIC = "arn:aws:sns:us-east-1:123456789012:ses-feedback"
-CERT_URL = "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0123456789abcdef.pem"
 EXPECTED_REASON = {"Bounce": "hard_bounce", "Complaint": "complaint"}
 
 
 def store(doc: dict) -> recording.Recorded:
-    """Store one SES document the way bouncy does after verifying the SNS signature."""
-    now = timezone.now()
-    fields = {
-        "Type": "Notification", "MessageId": str(uuid.uuid4()), "TopicArn": TOPIC,
-        "Message": json.dumps(doc), "Timestamp": now.isoformat(), "SignatureVersion": "1",
-        "Signature": "not checked here", "SigningCertURL": CERT_URL,
-    }
-    message = SnsMessage(body=json.dumps(fields), fields=fields, timestamp=now)
-    content, parse_error = pipeline.read_content(message)
-    assert parse_error == ""
-    recorded = recording.record(message, content, parse_error)
-    processing.process_pending(10)  # what the mailer.apply_feedback task does
+    """Store one SES document the way bouncy does after verifying the SNS signature, and apply
+    it as the mailer.apply_feedback task does."""
+    recorded = feedback.store(str(uuid.uuid4()), doc)
+    assert recorded.notification.parse_error == ""
+    processing.process_pending(10)
     return recorded
 
 
@@ -155,7 +146,7 @@ def test_a_delivery_ends_a_run_of_transient_bounces():
 def test_rows_from_the_batch_signal_directly_and_bad_addresses_are_skipped():
     notification = bouncy_models.Notification.objects.create(
         sns_message_id="m1", type="Notification", topic_arn=TOPIC, timestamp=timezone.now(),
-        signature_version="1", signing_cert_url=CERT_URL, body="{}",
+        signature_version="1", signing_cert_url=SNS_CERT_URL, body="{}",
     )
     common = {"notification": notification, "mail_id": "ses-1", "timestamp": timezone.now()}
     bad = bouncy_models.Bounce.objects.create(**common, address="not an address",

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from post_office.models import PRIORITY, STATUS, Email
 
@@ -16,6 +14,7 @@ from mailer.campaigns.models import Campaign, CampaignRecipient
 from mailer.models import Unsubscribe
 from mailer.pacing.limiter import get_state
 from tests.support.campaigns import csv_text, run_fanout
+from tests.support.threads import run_in_threads
 
 State = CampaignRecipient.State
 
@@ -67,21 +66,8 @@ def test_a_re_run_chunk_never_queues_a_recipient_twice(sending):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_steps_of_one_campaign_queue_each_recipient_once(sending):
     campaign = sending(csv_text(30))
-    errors: list[BaseException] = []
 
-    def worker() -> None:
-        try:
-            run_fanout(campaign.id)
-        except BaseException as exc:  # noqa: BLE001  (reported by the assertion below)
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    errors = run_in_threads(lambda: run_fanout(campaign.id), 3)
 
     assert errors == []
     assert Email.objects.count() == 30

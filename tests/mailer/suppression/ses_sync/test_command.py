@@ -4,17 +4,13 @@ success, a clear error otherwise."""
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from mailer.models import Unsubscribe
-from tests.support.files import BASE_DIR
 from tests.support.sandbox import at
-from tests.support.workers import database_url
+from tests.support.workers import manage
 
 pytestmark = pytest.mark.django_db
 
@@ -70,19 +66,8 @@ def test_failed_removals_are_listed_and_fail_the_command(box):
 @pytest.mark.django_db(transaction=True)
 def test_the_command_exits_0_on_success(box):
     box.suppression.put("a@example.com", "BOUNCE")
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "project.settings.test",
-        "DATABASE_URL": database_url(),
-        "AWS_SES_ENDPOINT_URL": box.url,
-    }
-    done = subprocess.run(
-        [sys.executable, "manage.py", "mailer_ses_suppressions", "pull"],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    done = manage(
+        "mailer_ses_suppressions", "pull", env={"AWS_SES_ENDPOINT_URL": box.url}, timeout=120
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("full pull: 1 listed at SES, 1 new")
