@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import builtins
 import os
 import re
 from collections.abc import Mapping
 from datetime import timedelta
+from typing import overload
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -25,12 +27,18 @@ class EnvError(ImproperlyConfigured):
 
 
 class Env:
-    """Reads variables from one mapping (``os.environ`` by default) with typed parsers."""
+    """Reads variables from one mapping (``os.environ`` by default) with typed parsers.
+
+    The readers are named for the type they return (``env.str``, ``env.int``, …), so inside the
+    class those names are the methods: annotations spell the builtins ``builtins.str`` etc.
+    """
 
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         self.environ = os.environ if environ is None else environ
 
-    def str(self, name: str, default: str | None = None, *, hint: str = "") -> str:
+    def str(
+        self, name: builtins.str, default: builtins.str | None = None, *, hint: builtins.str = ""
+    ) -> builtins.str:
         value = self.environ.get(name, "").strip()
         if value:
             return value
@@ -38,10 +46,10 @@ class Env:
             raise EnvError(name, "is not set", hint or f"set {name} in the environment")
         return default
 
-    def optional(self, name: str) -> str | None:
+    def optional(self, name: builtins.str) -> builtins.str | None:
         return self.environ.get(name, "").strip() or None
 
-    def bool(self, name: str, default: bool) -> bool:
+    def bool(self, name: builtins.str, default: builtins.bool) -> builtins.bool:
         raw = self.environ.get(name)
         if raw is None:
             return default
@@ -52,7 +60,9 @@ class Env:
             return False
         raise EnvError(name, f"is {raw!r}, not a boolean", "use 1/0, true/false, yes/no or on/off")
 
-    def int(self, name: str, default: int, *, minimum: int = 0) -> int:
+    def int(
+        self, name: builtins.str, default: builtins.int, *, minimum: builtins.int = 0
+    ) -> builtins.int:
         raw = self.environ.get(name, "").strip()
         if not raw:
             return default
@@ -66,7 +76,17 @@ class Env:
             raise EnvError(name, f"is {value}, below the minimum", f"set a number >= {minimum}")
         return value
 
-    def float(self, name: str, default: float | None, *, minimum: float = 0.0) -> float | None:
+    @overload
+    def float(
+        self, name: builtins.str, default: builtins.float, *, minimum: builtins.float = 0.0
+    ) -> builtins.float: ...
+    @overload
+    def float(
+        self, name: builtins.str, default: None, *, minimum: builtins.float = 0.0
+    ) -> builtins.float | None: ...
+    def float(
+        self, name: builtins.str, default: builtins.float | None, *, minimum: builtins.float = 0.0
+    ) -> builtins.float | None:
         raw = self.environ.get(name, "").strip()
         if not raw:
             return default
@@ -78,7 +98,7 @@ class Env:
             raise EnvError(name, f"is {value}, too small", f"set a number > {minimum}")
         return value
 
-    def duration(self, name: str, default: timedelta) -> timedelta:
+    def duration(self, name: builtins.str, default: timedelta) -> timedelta:
         """A positive duration: seconds (``3600``) or units (``24h``, ``90m``, ``1d12h``)."""
         raw = self.environ.get(name, "").strip().lower()
         if not raw:
@@ -95,12 +115,24 @@ class Env:
             raise EnvError(name, f"is {raw!r}, not positive", "set a duration above zero")
         return timedelta(seconds=seconds)
 
-    def list(self, name: str, default: tuple[str, ...] = ()) -> list[str]:
+    def list(
+        self, name: builtins.str, default: tuple[builtins.str, ...] = ()
+    ) -> builtins.list[builtins.str]:
         raw = self.environ.get(name, "")
         items = [item.strip() for item in raw.split(",") if item.strip()]
         return items or list(default)
 
-    def url(self, name: str, default: str | None, *, schemes: tuple[str, ...]) -> str | None:
+    @overload
+    def url(
+        self, name: builtins.str, default: builtins.str, *, schemes: tuple[builtins.str, ...]
+    ) -> builtins.str: ...
+    @overload
+    def url(
+        self, name: builtins.str, default: builtins.str | None, *, schemes: tuple[builtins.str, ...]
+    ) -> builtins.str | None: ...
+    def url(
+        self, name: builtins.str, default: builtins.str | None, *, schemes: tuple[builtins.str, ...]
+    ) -> builtins.str | None:
         raw = self.environ.get(name, "").strip() or default
         if raw is None:
             return None
