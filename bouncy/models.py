@@ -57,11 +57,16 @@ class Notification(models.Model):
 
 
 class MailFeedback(models.Model):
-    """Fields common to every per-recipient row: the notification and the SES mail it is about."""
+    """Fields common to every feedback row: the notification and the SES mail it is about.
+
+    Each concrete row also links to the post_office Email it is about (an ``email`` foreign key,
+    declared per model for its own ``related_name``; the host sets it): ``email_id`` says so.
+    """
 
     notification = models.ForeignKey(Notification, on_delete=models.CASCADE)
     mail_id = models.TextField("SES MessageId")
     timestamp = models.DateTimeField()
+    email_id: int | None
 
     class Meta:
         abstract = True
@@ -74,10 +79,18 @@ class MailFeedback(models.Model):
         ]
 
 
-class Bounce(MailFeedback):
-    """One bounced recipient."""
+class RecipientFeedback(MailFeedback):
+    """A feedback row about one recipient (every kind but ``Event``, which lists them all)."""
 
     address = models.TextField()
+
+    class Meta(MailFeedback.Meta):
+        abstract = True
+
+
+class Bounce(RecipientFeedback):
+    """One bounced recipient."""
+
     bounce_type = models.CharField(max_length=64, help_text="Permanent, Transient or Undetermined.")
     bounce_subtype = models.CharField(max_length=64, blank=True)
     hard = models.BooleanField(help_text="Permanent, or a 5.x.x status even if labelled Transient.")
@@ -93,10 +106,9 @@ class Bounce(MailFeedback):
         return f"{self.bounce_type} bounce {self.address}"
 
 
-class Complaint(MailFeedback):
+class Complaint(RecipientFeedback):
     """One recipient who complained."""
 
-    address = models.TextField()
     feedback_type = models.CharField(
         max_length=64, blank=True, help_text="abuse, fraud, … or empty.")
     complaint_subtype = models.CharField(
@@ -112,17 +124,16 @@ class Complaint(MailFeedback):
         return f"complaint {self.address}"
 
 
-class Delivery(MailFeedback):
+class Delivery(RecipientFeedback):
     """One recipient whose server accepted the mail."""
 
-    address = models.TextField()
     processing_time_millis = models.BigIntegerField(null=True, blank=True)
     smtp_response = models.TextField(blank=True)
     reporting_mta = models.TextField("reporting MTA", blank=True)
     email = models.ForeignKey("post_office.Email", null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="bouncy_deliveries")
 
-    class Meta(MailFeedback.Meta):
+    class Meta(RecipientFeedback.Meta):
         verbose_name_plural = "deliveries"
 
     def __str__(self) -> str:
@@ -188,7 +199,8 @@ class ReceivedMessage(models.Model):
 
     @property
     def action_type(self) -> str:
-        return self.action.get("type", "")
+        kind = self.action.get("type")
+        return kind if isinstance(kind, str) else ""
 
     def header_values(self, name: str) -> list[str]:
         """Every value of header ``name`` (case-insensitive), in order."""

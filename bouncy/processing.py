@@ -14,7 +14,7 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import connection, models, transaction
 from django.db.models import QuerySet
@@ -22,10 +22,26 @@ from django.utils import timezone
 
 from bouncy import events
 from bouncy.exceptions import SesParseError
-from bouncy.models import Bounce, Complaint, Delivery, Event, Notification, ReceivedMessage
+from bouncy.models import (
+    Bounce,
+    Complaint,
+    Delivery,
+    Event,
+    MailFeedback,
+    Notification,
+    ReceivedMessage,
+    RecipientFeedback,
+)
 from bouncy.signals import feedback, feedback_batch, received
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 logger = logging.getLogger(__name__)
+
+# What a notification makes: feedback rows, or the message SES received.
+Row = MailFeedback | ReceivedMessage
+_M = TypeVar("_M", bound=models.Model)
 
 
 @dataclass(frozen=True)
@@ -56,30 +72,34 @@ def process_pending(limit: int) -> Processed:
         if not batch:
             return Processed()
         stored = _store_rows(batch)
-        rows = [row for row in stored if type(row) is not ReceivedMessage]
+        rows = [row for row in stored if isinstance(row, MailFeedback)]
         for row in rows:
             feedback.send(sender=type(row), instance=row)
         feedback_batch.send(sender=Notification, rows=rows)
-        for row in stored:
-            if type(row) is ReceivedMessage:
-                received.send(sender=ReceivedMessage, instance=row)
+        for message in stored:
+            if isinstance(message, ReceivedMessage):
+                received.send(sender=ReceivedMessage, instance=message)
         Notification.objects.filter(pk__in=[n.pk for n in batch]).update(
             processed_at=timezone.now()
         )
     return Processed(len(batch), len(stored))
 
 
-def _store_rows(batch: list[Notification]) -> list[models.Model]:
+def _store_rows(batch: list[Notification]) -> list[Row]:
     """Every new row of the batch, in arrival order; one INSERT per model."""
     rows = _unseen([row for notification in batch for row in _rows(notification)])
     for model in (Bounce, Complaint, Delivery, Event, ReceivedMessage):
-        objs = [row for row in rows if type(row) is model]
-        if objs:
-            model.objects.bulk_create(objs)  # sets each row's id (PostgreSQL, SQLite ≥ 3.35)
+        _insert(model, rows)
     return rows
 
 
-def _rows(notification: Notification) -> list[models.Model]:
+def _insert(model: type[_M], rows: list[Row]) -> None:
+    objs = [row for row in rows if isinstance(row, model)]
+    if objs:
+        model._default_manager.bulk_create(objs)  # sets each row's id (PostgreSQL, SQLite ≥ 3.35)
+
+
+def _rows(notification: Notification) -> list[Row]:
     try:
         message = json.loads(notification.body)["Message"]
         content = events.parse(message, received=notification.timestamp)
@@ -109,7 +129,7 @@ def _received(notification: Notification, content: events.SesContent) -> list[Re
     return [ReceivedMessage(notification=notification, **values)]
 
 
-def _unseen(rows: list[models.Model]) -> list[models.Model]:
+def _unseen(rows: list[Row]) -> list[Row]:
     """``rows`` without the SES events stored already, or earlier in this batch.
 
     An event is a bounce or complaint (its ``feedbackId`` and recipient) or a delivery (the SES
@@ -123,7 +143,7 @@ def _unseen(rows: list[models.Model]) -> list[models.Model]:
     if not mail_ids:
         return rows
     _lock(mail_ids)
-    seen = {
+    seen: set[tuple[type[Row], tuple[str, ...]]] = {
         (model, key)
         for model, field in _IDENTITY.items()
         for key in _stored(model, field, mail_ids)
@@ -132,31 +152,39 @@ def _unseen(rows: list[models.Model]) -> list[models.Model]:
     seen |= {(ReceivedMessage, (m,)) for m in received.values_list("mail_id", flat=True)}
     fresh = []
     for row in rows:
-        key = (type(row), _identity(row))
-        if key[1] is None or key not in seen:
+        identity = _identity(row)
+        if identity is None:
+            fresh.append(row)
+        elif (key := (type(row), identity)) not in seen:
             fresh.append(row)
             seen.add(key)
     return fresh
 
 
 # Which field, with the recipient, names an SES event (None: not deduplicated).
-_IDENTITY = {Bounce: "feedback_id", Complaint: "feedback_id", Delivery: "mail_id"}
+_IDENTITY: dict[type[RecipientFeedback], str] = {
+    Bounce: "feedback_id",
+    Complaint: "feedback_id",
+    Delivery: "mail_id",
+}
 # A received message is named by its SES message id alone (two rules may publish it).
 _KEYED = (*_IDENTITY, ReceivedMessage)
 
 
-def _identity(row: models.Model) -> tuple[str, ...] | None:
-    if type(row) is ReceivedMessage:
+def _identity(row: Row) -> tuple[str, ...] | None:
+    if isinstance(row, ReceivedMessage):
         return (row.mail_id,)
+    if not isinstance(row, RecipientFeedback):
+        return None  # an Event: not deduplicated
     field = _IDENTITY.get(type(row))
     value = getattr(row, field, "") if field else ""
     return (row.mail_id, value, row.address) if value and row.mail_id else None
 
 
 def _stored(
-    model: type[models.Model], field: str, mail_ids: list[str]
+    model: type[RecipientFeedback], field: str, mail_ids: list[str]
 ) -> list[tuple[str, str, str]]:
-    found = model.objects.filter(mail_id__in=mail_ids).exclude(**{field: ""})
+    found = model._default_manager.filter(mail_id__in=mail_ids).exclude(**{field: ""})
     return list(found.values_list("mail_id", field, "address"))
 
 
@@ -173,7 +201,7 @@ def _lock_key(mail_id: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-def _values(record: object) -> dict[str, Any]:
+def _values(record: DataclassInstance) -> dict[str, Any]:
     """A record's fields as model keyword arguments (shallow: no deep copy of event data)."""
     values = {f.name: getattr(record, f.name) for f in fields(record)}
     if "addresses" in values:
