@@ -56,6 +56,10 @@ class Notification(models.Model):
         return f"{self.kind or self.type} {self.sns_message_id}"
 
 
+# Feedback rows not linked to an Email yet (every concrete MailFeedback declares ``email``).
+UNLINKED = models.Q(email__isnull=True)
+
+
 class MailFeedback(models.Model):
     """Fields common to every feedback row: the notification and the SES mail it is about.
 
@@ -75,7 +79,7 @@ class MailFeedback(models.Model):
             models.Index(fields=["mail_id"], name="%(app_label)s_%(class)s_mail_id"),
             # Rows not linked to an Email yet: the host retries them for a while, then counts them.
             models.Index(fields=["timestamp"], name="%(app_label)s_%(class)s_unlinked",
-                         condition=models.Q(email__isnull=True)),
+                         condition=UNLINKED),
         ]
 
 

@@ -22,27 +22,28 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db import connection, models, transaction
+from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.dispatch import Signal
 from django.utils import timezone
 
-from bouncy.models import Bounce, Complaint, Event, Notification
+from bouncy.models import UNLINKED, Bounce, Complaint, Event, MailFeedback, Notification
 from bouncy.models import Delivery as Delivered
 from mailer.conf import get_settings
 from mailer.models import Delivery
 
 logger = logging.getLogger(__name__)
 
-FEEDBACK_MODELS: tuple[type[models.Model], ...] = (Bounce, Complaint, Delivered, Event)
+FEEDBACK_MODELS: tuple[type[MailFeedback], ...] = (Bounce, Complaint, Delivered, Event)
 
 # linked.send(sender=<bouncy model>, rows=[rows just linked, email_id set]), inside the
 # transaction that linked them: a receiver's writes commit or roll back with the link.
 linked = Signal()
 
 
-def link_rows(rows: Sequence[models.Model]) -> list[models.Model]:
+def link_rows(rows: Sequence[MailFeedback]) -> list[MailFeedback]:
     """Link these stored rows whose MessageId is recorded; returns the ones linked now."""
-    done: list[models.Model] = []
+    done: list[MailFeedback] = []
     for model in FEEDBACK_MODELS:
         by_id = {row.pk: row for row in rows if type(row) is model and row.email_id is None}
         if not by_id:
@@ -80,10 +81,10 @@ def retry_unlinked(now: datetime | None = None) -> int:
     return _link_and_load(f"{_column('timestamp')} >= %s", [since])
 
 
-def unlinked(model: type[models.Model], now: datetime | None = None) -> models.QuerySet[Any]:
+def unlinked(model: type[MailFeedback], now: datetime | None = None) -> QuerySet[MailFeedback]:
     """Rows of ``model`` about some SES message, still unlinked after the retry window."""
     since = (now or timezone.now()) - get_settings().feedback_link_window
-    return model.objects.filter(email__isnull=True, timestamp__lt=since).exclude(mail_id="")
+    return model._default_manager.filter(UNLINKED, timestamp__lt=since).exclude(mail_id="")
 
 
 def unlinked_count(now: datetime | None = None) -> int:
@@ -97,13 +98,14 @@ def _link_and_load(condition: str, params: list[Any]) -> int:
         with transaction.atomic(savepoint=False):
             found = _link(model, condition, params)
             if found:
-                rows = model.objects.filter(pk__in=list(found)).order_by("pk")  # arrival order
+                found_rows = model._default_manager.filter(pk__in=list(found))
+                rows = found_rows.order_by("pk")  # arrival order
                 _announce(model, list(rows))
         total += len(found)
     return total
 
 
-def _link(model: type[models.Model], condition: str, params: list[Any]) -> dict[int, int]:
+def _link(model: type[MailFeedback], condition: str, params: list[Any]) -> dict[int, int]:
     """One UPDATE: {row id: email id} for the rows of ``model`` this statement linked."""
     qn = connection.ops.quote_name
     table, sent = qn(model._meta.db_table), qn(Delivery._meta.db_table)
@@ -127,6 +129,6 @@ def _in(name: str, values: Iterable[Any]) -> str:
     return f"{_column(name)} IN ({', '.join(['%s'] * len(list(values)))})"
 
 
-def _announce(model: type[models.Model], rows: list[models.Model]) -> None:
+def _announce(model: type[MailFeedback], rows: list[MailFeedback]) -> None:
     if rows:
         linked.send(sender=model, rows=rows)

@@ -13,11 +13,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db import models
 from django.dispatch import receiver
 from django.utils import timezone
 
-from bouncy.models import Bounce, Complaint, Notification
+from bouncy.models import Bounce, Complaint, MailFeedback, Notification, RecipientFeedback
 from bouncy.models import Delivery as Delivered
 from bouncy.signals import feedback_batch, stored
 from mailer.models import Unsubscribe
@@ -43,17 +42,17 @@ def on_stored(sender: type[Notification], **kwargs: Any) -> None:
 
 
 @receiver(feedback_batch, sender=Notification, dispatch_uid="mailer.feedback")
-def on_feedback_batch(sender: type[Notification], rows: list[models.Model], **kwargs: Any) -> None:
+def on_feedback_batch(sender: type[Notification], rows: list[MailFeedback], **kwargs: Any) -> None:
     """Runs inside the batch's transaction: an error here leaves its notifications waiting."""
     link_rows(rows)
     apply(rows)
 
 
-def apply(rows: Sequence[models.Model]) -> None:
+def apply(rows: Sequence[MailFeedback]) -> None:
     """Suppressions and soft-bounce runs for ``rows``, as if applied one at a time in order."""
     effects = [effect for row in rows if (effect := effect_of(row)) is not None]
     counted = [i for i, effect in enumerate(effects) if isinstance(effect, Observed)]
-    came_due = soft_bounces.apply_many([effects[i] for i in counted])
+    came_due = soft_bounces.apply_many([e for e in effects if isinstance(e, Observed)])
     limits = {counted[j]: (entry, at) for j, entry, at in came_due}
     now = _now()
     suppressions = [
@@ -65,7 +64,7 @@ def apply(rows: Sequence[models.Model]) -> None:
         suppress_in_order(suppressions)
 
 
-def effect_of(row: models.Model) -> Effect | None:
+def effect_of(row: MailFeedback) -> Effect | None:
     """What one row does: a suppression, a transient bounce or delivery to count, or nothing."""
     if not isinstance(row, Bounce | Complaint | Delivered):
         return None
@@ -97,7 +96,7 @@ def _complaint(row: Complaint, address: str) -> Entry:
     return Entry(address, reason, source=source)
 
 
-def _address(row: models.Model) -> str | None:
+def _address(row: RecipientFeedback) -> str | None:
     address = address_or_none(row.address)
     if address is None:
         kind = row._meta.model_name
@@ -105,7 +104,7 @@ def _address(row: models.Model) -> str | None:
     return address
 
 
-def _source(row: models.Model, what: str) -> str:
+def _source(row: MailFeedback, what: str) -> str:
     feedback_id = getattr(row, "feedback_id", "")
     suffix = f" (feedback {feedback_id})" if feedback_id else ""
     return f"{SOURCE_PREFIX}{row.notification_id}: {what}, SES MessageId {row.mail_id}{suffix}"
