@@ -21,6 +21,7 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
+from django.core.mail.message import EmailAttachment, SafeMIMEMultipart, SafeMIMEText
 from post_office.models import PRIORITY, STATUS, Attachment, Email
 from post_office.settings import get_message_id_fqdn
 
@@ -50,7 +51,8 @@ def freeze(message: EmailMessage, message_id: str) -> bytes:
         **{k: v for k, v in message.extra_headers.items() if k.lower() != "message-id"},
         "Message-ID": message_id,
     }
-    return own.message().as_bytes(linesep=LINESEP)
+    mime: SafeMIMEText | SafeMIMEMultipart = own.message()
+    return mime.as_bytes(linesep=LINESEP)
 
 
 class FrozenMIME(Message):
@@ -175,12 +177,24 @@ def _headers(message: EmailMessage) -> dict[str, str] | None:
     return headers or None
 
 
-def _attachment(item: object) -> tuple[str, bytes, str, dict[str, Any] | None]:
+def _attachment(
+    item: MIMEBase | EmailAttachment,
+) -> tuple[str, bytes, str, dict[str, Any] | None]:
     """(name, content, MIME type, headers) of a Django attachment or MIME part."""
     if isinstance(item, MIMEBase):
-        content = item.get_payload(decode=True)
+        payload = item.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
         headers = {k: str(v) for k, v in item.items()}
-        return item.get_filename() or "attachment", content or b"", item.get_content_type(), headers
-    name, content, mimetype = item  # type: ignore[misc]
-    data = content.encode() if isinstance(content, str) else bytes(content)
-    return name or "attachment", data, mimetype or "", None
+        return item.get_filename() or "attachment", data, item.get_content_type(), headers
+    name, content, mimetype = item
+    return name or "attachment", _bytes(content), mimetype or "", None
+
+
+def _bytes(content: str | bytes | Message | EmailMessage) -> bytes:
+    """An attachment's content as stored: a forwarded EmailMessage (``message/rfc822``) as the
+    MIME Django builds for it."""
+    if isinstance(content, str):
+        return content.encode()
+    if isinstance(content, EmailMessage):
+        return bytes(content.message())
+    return bytes(content)

@@ -56,6 +56,17 @@ def test_email_message_keeps_everything_it_was_given():
     assert [a.name for a in email.attachments.all()] == ["report.csv"]
 
 
+def test_a_forwarded_email_message_attachment_is_queued_as_its_mime():
+    original = EmailMultiAlternatives("Original", "inner body", "a@example.com", ["b@example.com"])
+    message = EmailMultiAlternatives("Fwd", "see attached", "s@example.com", ["t@example.com"])
+    message.attach(None, original, "message/rfc822")
+    message.send()
+    (attachment,) = Email.objects.get().attachments.all()
+    stored = attachment.file.read()
+    assert (attachment.name, attachment.mimetype) == ("attachment", "message/rfc822")
+    assert b"Subject: Original" in stored and b"inner body" in stored
+
+
 def test_queueing_returns_before_any_send():
     send_mail("Hello", "Body", "from@example.com", ["to@example.com"])
     assert mail.outbox == []  # nothing reached any backend in the request
