@@ -8,17 +8,26 @@ adds its own links (campaign, suppression) by overriding the ``*_links`` hooks.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import Model, QuerySet
-from django.http import HttpRequest
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.template.defaultfilters import truncatechars
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from bouncy.models import Bounce, Complaint, Delivery, Event, Notification
+from bouncy.models import (
+    Bounce,
+    Complaint,
+    Delivery,
+    Event,
+    MailFeedback,
+    Notification,
+    RecipientFeedback,
+)
 
 FEEDBACK = ("bounce_set", "complaint_set", "delivery_set", "event_set")
 # "email: Empty" lists the rows no sent Email was found for (mailer_status counts them).
@@ -32,7 +41,9 @@ class MenuNamed(admin.ModelAdmin[Any]):
 
     menu_name = ""
 
-    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None):
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         if self.menu_name:
             extra_context = {"title": self.menu_name, **(extra_context or {})}
         return super().changelist_view(request, extra_context)
@@ -75,7 +86,7 @@ def breakable(address: str) -> str:
     return format_html("{}<wbr>@{}", local, domain) if at else address
 
 
-def compact_time(value: object) -> str:
+def compact_time(value: datetime | None) -> str:
     return value.strftime("%b %d %H:%M") if value else "-"
 
 
@@ -89,18 +100,18 @@ class FeedbackAdmin(ReadOnlyAdmin):
     search_fields = ["address", "=mail_id"]
 
     @admin.display(description="when (UTC)", ordering="timestamp")
-    def when(self, obj: Model) -> str:
+    def when(self, obj: MailFeedback) -> str:
         url = reverse("admin:bouncy_notification_change", args=[obj.notification_id])
         return format_html('<a href="{}" title="{} UTC: the notification">{}</a>', url,
                            obj.timestamp.isoformat(sep=" ", timespec="seconds"),
                            compact_time(obj.timestamp))
 
     @admin.display(description="address", ordering="address")
-    def recipient(self, obj: Model) -> str:
+    def recipient(self, obj: RecipientFeedback) -> str:
         return breakable(obj.address)
 
     @admin.display(description="campaign")
-    def campaign_link(self, obj: Model) -> str:
+    def campaign_link(self, obj: MailFeedback) -> str:
         return "-"  # Mailroom overrides this (bouncy knows no campaigns)
 
 
@@ -172,7 +183,7 @@ class NotificationAdmin(ReadOnlyAdmin):
         return super().get_queryset(request).prefetch_related(*FEEDBACK)
 
     @staticmethod
-    def rows(obj: Notification) -> list[Model]:
+    def rows(obj: Notification) -> list[MailFeedback]:
         """The per-recipient rows this notification produced."""
         return [row for name in FEEDBACK for row in getattr(obj, name).all()]
 
@@ -204,15 +215,15 @@ class NotificationAdmin(ReadOnlyAdmin):
         return ""
 
     @staticmethod
-    def summary(row: Model) -> str:
+    def summary(row: MailFeedback) -> str:
         """One row's outcome in a few words ("hard bounce 5.1.1", "complaint abuse")."""
         if isinstance(row, Bounce):
             return f"{'hard' if row.hard else 'soft'} bounce {row.status}".strip()
         if isinstance(row, Complaint):
             return f"complaint {row.feedback_type}".strip()
-        if isinstance(row, Delivery):
-            return "delivered"
-        return row.event_type.lower()
+        if isinstance(row, Event):
+            return row.event_type.lower()
+        return "delivered"
 
     @admin.display(description="recipients")
     def facts(self, obj: Notification) -> SafeString | str:
@@ -228,7 +239,7 @@ class NotificationAdmin(ReadOnlyAdmin):
             body,
         )
 
-    def _fact(self, row: Model) -> tuple[Any, ...]:
+    def _fact(self, row: MailFeedback) -> tuple[str, ...]:
         detail = (getattr(row, "diagnostic_code", "") or getattr(row, "smtp_response", "")
                   or getattr(row, "user_agent", ""))
         address = getattr(row, "address", "") or ", ".join(getattr(row, "addresses", []))

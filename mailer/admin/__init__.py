@@ -251,17 +251,18 @@ class SoftBounceAdmin(ReadOnlyAdmin):
     search_fields = ("address",)
 
 
+class NoAdd(admin.ModelAdmin[Any]):
+    """Mixed into an admin class (before it): no Add button."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 def _without_add(model: type, model_admin: type[admin.ModelAdmin[Any]]) -> None:
     """Re-register post_office's admin for ``model`` without its Add button: Mailroom creates
     these rows (logs, attachments) or never uses them (post_office's templates)."""
-
-    class NoAdd(model_admin):
-        def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-            return False
-
-    NoAdd.__name__ = model_admin.__name__
     admin.site.unregister(model)
-    admin.site.register(model, NoAdd)
+    admin.site.register(model, type(model_admin.__name__, (NoAdd, model_admin), {}))
 
 
 _without_add(Log, LogAdmin)

@@ -3,7 +3,7 @@ page the suppressions it caused (a suppression's "source" links back here)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.contrib import admin
 from django.db.models import Model, OuterRef, QuerySet, Subquery
@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from bouncy import admin as bouncy_admin
-from bouncy.models import Bounce, Complaint, Delivery, Event, Notification
+from bouncy.models import Bounce, Complaint, Delivery, Event, MailFeedback, Notification
 from mailer.campaigns.models import CampaignRecipient
 from mailer.models import Unsubscribe
 from mailer.suppression.feedback_receiver import SOURCE_PREFIX
@@ -23,22 +23,32 @@ def _campaign_of(field: str) -> Subquery:
     return Subquery(recipient.values(field)[:1])
 
 
-class WithCampaign:
-    """Annotates each row with its email's campaign (one subquery, not one query a row)."""
+class Campaign(TypedDict):
+    """What ``WithCampaign`` annotates a feedback row with (None: no campaign sent it)."""
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                campaign_pk=_campaign_of("campaign_id"),
-                campaign_name=_campaign_of("campaign__name"),
-            )
+    campaign_pk: int | None
+    campaign_name: str | None
+
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    FeedbackWithCampaign = WithAnnotations[MailFeedback, Campaign]
+
+
+class WithCampaign(admin.ModelAdmin[MailFeedback]):
+    """Annotates each row with its email's campaign (one subquery, not one query a row); mixed
+    into bouncy's FeedbackAdmin subclasses, whose ``campaign_link`` this one replaces."""
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[FeedbackWithCampaign]:
+        return super().get_queryset(request).annotate(
+            campaign_pk=_campaign_of("campaign_id"),
+            campaign_name=_campaign_of("campaign__name"),
         )
 
     @admin.display(description="campaign")
-    def campaign_link(self, obj: Model) -> str:
-        if not getattr(obj, "campaign_pk", None):
+    def campaign_link(self, obj: FeedbackWithCampaign) -> str:
+        if not obj.campaign_pk:
             return "-"
         url = reverse("admin:campaigns_campaign_change", args=[obj.campaign_pk])
         return format_html('<a href="{}">{}</a>', url, obj.campaign_name)
