@@ -115,7 +115,8 @@ def s3_object(bucket: str, key: str, limit: int) -> bytes:
     """An S3 object's bytes (a message a receipt rule stored), at most ``limit`` + 1 of them."""
     answer = call(lambda: client("s3").get_object(Bucket=bucket, Key=key), "S3")
     with answer["Body"] as body:
-        return call(lambda: body.read(limit + 1), "S3")
+        data: bytes = call(lambda: body.read(limit + 1), "S3")  # botocore's StreamingBody
+        return data
 
 
 def topic_region(topic_arn: str) -> str | None:

@@ -6,8 +6,12 @@ import time
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import make_msgid
+from typing import TYPE_CHECKING
 
 from post_office.models import STATUS, Email
+
+if TYPE_CHECKING:
+    from mailer.replies.models import Reply
 
 SIM = "simulator.amazonses.com"
 
@@ -60,7 +64,7 @@ def wait_for_answer(timeout: float = 30) -> ReplyStory | None:
     return None
 
 
-def _story(reply) -> ReplyStory:
+def _story(reply: Reply) -> ReplyStory:
     answer = reply.answer
     return ReplyStory(
         sender=reply.sender,

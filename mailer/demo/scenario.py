@@ -41,7 +41,7 @@ class Round:
         from mailer.models import Delivery
 
         rows = Delivery.objects.filter(email_id__in=self.email_ids, ses_message_id__gt="")
-        return list(rows.values_list("ses_message_id", flat=True))
+        return [m for m in rows.values_list("ses_message_id", flat=True) if m is not None]
 
 
 def simulator_addresses(successes: int) -> list[str]:

@@ -33,12 +33,12 @@ def forward(message: ReceivedMessage, target: str, sender: str) -> Email:
     if message.from_header:
         headers["Reply-To"] = message.from_header
     raw = bytes(message.raw) if message.raw is not None else None
-    attachments = {ORIGINAL_NAME: {"file": ContentFile(raw), "mimetype": "message/rfc822"}}
+    original = {"file": ContentFile(raw), "mimetype": "message/rfc822"} if raw else None
     try:
         return mail.send(
             recipients=[target], sender=sender, subject=f"Fwd: {message.subject}".strip(),
             message=_body(message), headers=headers, priority=TRANSACTIONAL,
-            attachments=attachments if raw else None,
+            attachments={ORIGINAL_NAME: original} if original else None,
         )  # fmt: skip
     except Exception as exc:  # post_office raises ValidationError, or OSError saving the file
         raise NotQueued(f"post_office refused the forward: {exc}") from exc

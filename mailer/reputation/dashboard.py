@@ -16,7 +16,10 @@ from mailer.sending.status import queue_counts
 RECENT_EVENTS = 10
 COUNTED = ("sent", "delivered", "hard_bounces", "soft_bounces", "complaints", "suppressed",
            "failed", "throttled")
-STREAM_ORDER = {Stream.ALL: 0, Stream.TRANSACTIONAL: 1, Stream.BULK: 2, Stream.CAMPAIGN: 3}
+# Keyed by the stored value (a Stream is a str): a row's ``stream`` is read back as a str.
+STREAM_ORDER: dict[str, int] = {
+    Stream.ALL: 0, Stream.TRANSACTIONAL: 1, Stream.BULK: 2, Stream.CAMPAIGN: 3
+}
 
 
 @dataclass(frozen=True)

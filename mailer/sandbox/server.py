@@ -33,7 +33,9 @@ class SandboxServer(ThreadingHTTPServer):
         self.connections_lock = threading.Lock()
         super().__init__(address, SandboxHandler)
 
-    def handle_error(self, request: object, client_address: tuple[Any, ...]) -> None:
+    def handle_error(
+        self, request: socket.socket | tuple[bytes, socket.socket], client_address: Any
+    ) -> None:
         """A client that went away (a stopped worker's keep-alive connection) is no error."""
         if isinstance(sys.exc_info()[1], ConnectionError):
             log.debug("client %s disconnected", client_address)

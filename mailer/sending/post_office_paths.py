@@ -74,9 +74,8 @@ def deletable(cutoff: datetime) -> QuerySet[Email]:
     Pending (queued, requeued), held (NULL: a paused campaign, or a priority "now" email being
     sent) and leased emails are never deleted: they are mail still to be delivered.
     """
-    return Email.objects.filter(created__lt=cutoff, status__in=FINISHED).exclude(
-        delivery__lease_expires_at__gt=timezone.now()
-    )
+    emails: QuerySet[Email] = Email.objects.filter(created__lt=cutoff, status__in=FINISHED)
+    return emails.exclude(delivery__lease_expires_at__gt=timezone.now())
 
 
 def cleanup_expired_mails(

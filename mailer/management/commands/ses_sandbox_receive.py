@@ -77,7 +77,8 @@ def _post(url: str, spec: dict[str, Any]) -> dict[str, Any]:
     )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
-            return json.load(response)
+            answer: dict[str, Any] = json.load(response)  # the sandbox answers a JSON object
+            return answer
     except urllib.error.HTTPError as exc:
         detail = json.loads(exc.read() or b"{}").get("error", exc.reason)
         raise CommandError(f"the sandbox refused the message: {detail}") from None
