@@ -36,7 +36,7 @@ class Stack:
     redis_url: str
     ses_url: str
     webhook_url: str
-    sandbox: object
+    sandbox: SESSandbox
     worker: subprocess.Popen[bytes]
     rate: float
     beat: subprocess.Popen[bytes] | None = None
@@ -97,7 +97,7 @@ def embedded_redis(workdir: Path) -> Iterator[str]:
 
 
 @contextmanager
-def webhook_server(port: int):
+def webhook_server(port: int) -> Iterator[str]:
     """This Django project served on a loopback port: the SNS webhook, and the admin."""
     from django.core.handlers.wsgi import WSGIHandler
     from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
@@ -137,7 +137,9 @@ def ses_sandbox(port: int, rate: float, feedback_url: str) -> Iterator[SESSandbo
 
 
 @contextmanager
-def worker(env: dict[str, str], log_path: Path, with_beat: bool = True, concurrency: int = 1):
+def worker(
+    env: dict[str, str], log_path: Path, with_beat: bool = True, concurrency: int = 1
+) -> Iterator[subprocess.Popen[bytes]]:
     """One Celery worker process (with embedded beat unless ``with_beat`` is false), stopped
     (SIGTERM, then SIGKILL) at the end."""
     options = [
@@ -156,7 +158,7 @@ def worker(env: dict[str, str], log_path: Path, with_beat: bool = True, concurre
 
 
 @contextmanager
-def beat(env: dict[str, str], log_path: Path):
+def beat(env: dict[str, str], log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
     """Celery beat in its own process (as the Procfile runs it), stopped at the end."""
     with celery_process(
         ["beat", "-s", str(log_path.with_suffix(".schedule"))], env, log_path
@@ -165,7 +167,9 @@ def beat(env: dict[str, str], log_path: Path):
 
 
 @contextmanager
-def celery_process(arguments: list[str], env: dict[str, str], log_path: Path):
+def celery_process(
+    arguments: list[str], env: dict[str, str], log_path: Path
+) -> Iterator[subprocess.Popen[bytes]]:
     """``celery -A project ARGUMENTS`` in its own session (Ctrl-C reaches only us: we stop it
     in order), its output in ``log_path``."""
     command = [sys.executable, "-m", "celery", "-A", "project", *arguments, "-l", "warning"]
@@ -222,7 +226,7 @@ def child_env(
 
 
 @contextmanager
-def running_stack(workdir: Path, separate_beat: bool = False):
+def running_stack(workdir: Path, separate_beat: bool = False) -> Iterator[Stack]:
     """Inside the configured process: serve this project, run the sandbox, a worker and beat
     (in the worker, or in a process of its own with ``separate_beat``)."""
     ses_url = os.environ["AWS_SES_ENDPOINT_URL"]

@@ -5,11 +5,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, Unpack
 
 from .account import Account
 from .feedback import FeedbackConfig, FeedbackHub
-from .inbound import Inbound, InboundError
+from .inbound import Envelope, Inbound, InboundError
 from .server import SandboxServer
 from .state import Limits, SandboxState
 from .suppression import AccountSuppressionList
@@ -149,14 +149,14 @@ class SESSandbox:
         """POST a published SNS message again, unchanged (SNS delivers at least once)."""
         self.feedback.redeliver(sns_message_id)
 
-    def receive(self, raw: bytes, **envelope: object) -> dict[str, Any]:
+    def receive(self, raw: bytes, **envelope: Unpack[Envelope]) -> dict[str, Any]:
         """Receive ``raw`` as SES would and publish its signed ``Received`` notification.
 
         ``envelope``: ``recipients``, ``sender``, ``verdicts`` (e.g. ``{"spam": "FAIL"}``) and
         ``encoding`` (``BASE64`` or ``UTF8``), as in ``Inbound``. Returns the SNS and SES ids;
         the signed body is in ``notifications()`` (and POSTed to the feedback URL, if any).
         """
-        return self.feedback.receive(Inbound(raw, **envelope))  # type: ignore[arg-type]
+        return self.feedback.receive(Inbound(raw, **envelope))
 
     def send_subscription_confirmation(self) -> dict[str, Any]:
         """POST a SubscriptionConfirmation; the subscription is pending until it is confirmed."""

@@ -7,7 +7,7 @@ import secrets
 import string
 from dataclasses import dataclass, field
 from email.utils import parseaddr
-from typing import Any
+from typing import Any, TypedDict
 
 from . import mime
 from .notifications import common_headers, iso
@@ -25,6 +25,16 @@ _ID_ALPHABET = string.ascii_lowercase + string.digits
 
 class InboundError(ValueError):
     """A message the sandbox cannot deliver as SES would (too large, bad verdict, no recipient)."""
+
+
+class Envelope(TypedDict, total=False):
+    """``Inbound``'s fields but the message, as keywords (``SESSandbox.receive``'s)."""
+
+    recipients: tuple[str, ...]
+    sender: str
+    verdicts: dict[str, str]
+    encoding: str
+    action: str
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from mailer.demo import local, stack
 
@@ -23,7 +23,7 @@ class Command(BaseCommand):
     )
     requires_system_checks: list[str] = []  # configured by the child process itself
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         stack.add_arguments(
             parser,
             default_dir=DEFAULT_DIR,
@@ -41,7 +41,7 @@ class Command(BaseCommand):
             help="Do not queue sample mail into a new database.",
         )
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         if os.environ.get(CHILD_FLAG):
             self.run_stack(Path(options["dir"]), options["no_samples"])
         else:
