@@ -6,12 +6,15 @@ from typing import TextIO
 
 from django.db import connection, transaction
 
-from mailer.campaigns.csv_rows import LineError, Row, read_rows
 from mailer.campaigns.exceptions import AudienceImportError, CampaignExists
 from mailer.campaigns.models import Audience, AudienceMember
+from mailer.suppression.csv_io import Layout, LineError, Row, read_rows
 
 CHUNK = 2000
 MAX_REPORTED = 100
+# An ``email`` column; the other columns become the member's template context, so an address
+# may appear once (two lines would give it two contexts).
+AUDIENCE = Layout(address_columns=("email",), unique=True)
 
 
 def create_audience(name: str, stream: TextIO) -> Audience:
@@ -34,7 +37,7 @@ def import_members(audience: Audience, stream: TextIO) -> int:
     imported = 0
     batch: list[AudienceMember] = []
     with transaction.atomic():
-        for item in read_rows(stream):
+        for item in read_rows(stream, AUDIENCE):
             if isinstance(item, LineError):
                 errors.append(str(item))
             elif not errors:
@@ -62,7 +65,7 @@ def analyze_members() -> None:
 
 
 def _member(audience: Audience, row: Row) -> AudienceMember:
-    return AudienceMember(audience=audience, address=row.address, context=row.context)
+    return AudienceMember(audience=audience, address=row.address, context=row.fields)
 
 
 def _flush(batch: list[AudienceMember]) -> int:

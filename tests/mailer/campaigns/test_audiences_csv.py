@@ -1,14 +1,16 @@
-"""Reading audience CSV lines: the email column, context columns and a reason per bad line."""
+"""Reading audience CSV lines (audiences.AUDIENCE, read by suppression.csv_io): the email
+column, context columns and a reason per bad line."""
 
 from __future__ import annotations
 
 import io
 
-from mailer.campaigns.csv_rows import LineError, Row, read_rows
+from mailer.campaigns.audiences import AUDIENCE
+from mailer.suppression.csv_io import LineError, Row, read_rows
 
 
 def read(text: str) -> list[Row | LineError]:
-    return list(read_rows(io.StringIO(text)))
+    return list(read_rows(io.StringIO(text), AUDIENCE))
 
 
 def test_good_lines_become_normalised_rows_with_context():
@@ -36,7 +38,7 @@ def test_each_bad_line_is_reported_with_its_number_and_reading_goes_on():
 
 def test_a_header_without_email_stops_at_line_one():
     assert [str(r) for r in read("mail,name\na@example.com,A\n")] == [
-        "line 1: no 'email' column in the header (columns: mail, name)"
+        "line 1: the header needs an 'email' column (found: mail, name)."
     ]
 
 
@@ -46,7 +48,7 @@ def test_duplicate_or_unnamed_columns_stop_at_line_one():
 
 
 def test_an_empty_file_has_no_email_column():
-    assert str(read("")[0]) == "line 1: no 'email' column in the header (columns: none)"
+    assert str(read("")[0]) == "line 1: the header needs an 'email' column (found: nothing)."
 
 
 def test_a_quoted_multi_line_field_counts_its_lines():
@@ -57,7 +59,7 @@ def test_a_quoted_multi_line_field_counts_its_lines():
 
 def test_bytes_that_are_not_utf8_are_reported():
     stream = io.TextIOWrapper(io.BytesIO(b"email\n\xff@example.com\n"), encoding="utf-8")
-    [error] = list(read_rows(stream))
+    [error] = list(read_rows(stream, AUDIENCE))
     assert error.line == 1 and "codec can't decode" in error.reason
 
 
