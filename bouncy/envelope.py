@@ -1,4 +1,8 @@
-"""Pure: the SNS message envelope (JSON body) → a typed SnsMessage, and its string to sign."""
+"""Pure: the SNS message envelope (JSON body) → a typed SnsMessage, and its string to sign.
+
+``string_to_sign`` and ``SIGNATURE_HASHES`` are the one definition of what SNS signs and how:
+bouncy verifies with them and Mailroom's local SNS (``mailer.sandbox``) signs with them.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from cryptography.hazmat.primitives import hashes
 
 from bouncy.exceptions import MalformedMessage, UnsupportedMessageType, shown
 
@@ -22,13 +28,15 @@ _REQUIRED = {
     UNSUBSCRIBE_CONFIRMATION: (*_COMMON, "SubscribeURL", "Token"),
 }
 # The keys SNS signs, in the order it signs them (absent optional keys are skipped).
-_SIGNED = {
+SIGNED_KEYS = {
     NOTIFICATION: ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"),
     SUBSCRIPTION_CONFIRMATION: ("Message", "MessageId", "SubscribeURL", "Timestamp", "Token",
                                 "TopicArn", "Type"),
     UNSUBSCRIBE_CONFIRMATION: ("Message", "MessageId", "SubscribeURL", "Timestamp", "Token",
                                "TopicArn", "Type"),
 }
+# SignatureVersion "1" is SHA1withRSA, "2" SHA256withRSA (PKCS#1 v1.5); no other exists.
+SIGNATURE_HASHES: dict[str, type[hashes.HashAlgorithm]] = {"1": hashes.SHA1, "2": hashes.SHA256}
 _SES_KEYS = ("notificationType", "eventType")
 
 
@@ -78,12 +86,19 @@ class SnsMessage:
         return self.fields["SigningCertURL"]
 
     def string_to_sign(self) -> bytes:
-        """The bytes SNS signed: "Key\\nValue\\n" for each present signed key, in SNS's order."""
-        parts = [f"{key}\n{self.fields[key]}\n" for key in _SIGNED[self.type] if key in self.fields]
-        try:
-            return "".join(parts).encode("utf-8")
-        except UnicodeEncodeError:
-            raise MalformedMessage("a signed field is not valid Unicode text") from None
+        """The bytes SNS signed (see ``string_to_sign``)."""
+        return string_to_sign(self.fields)
+
+
+def string_to_sign(fields: dict[str, str]) -> bytes:
+    """The bytes SNS signs: "Key\\nValue\\n" for each present signed key of the message's Type,
+    in SNS's order (AWS's "Verifying the signatures of Amazon SNS messages")."""
+    keys = SIGNED_KEYS[fields["Type"]]
+    parts = [f"{key}\n{fields[key]}\n" for key in keys if key in fields]
+    try:
+        return "".join(parts).encode("utf-8")
+    except UnicodeEncodeError:
+        raise MalformedMessage("a signed field is not valid Unicode text") from None
 
 
 def parse(body: bytes) -> SnsMessage:
@@ -94,7 +109,7 @@ def parse(body: bytes) -> SnsMessage:
     if kind not in TYPES:
         raise _type_error(data, kind)
     fields = _fields(data, _REQUIRED[kind])
-    _check_line_breaks(fields, _SIGNED[kind])
+    _check_line_breaks(fields, SIGNED_KEYS[kind])
     return SnsMessage(body=text, fields=fields, timestamp=_timestamp(fields["Timestamp"]))
 
 

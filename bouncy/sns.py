@@ -18,12 +18,11 @@ from urllib.parse import urlsplit
 import requests
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature as CryptoInvalidSignature
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from django.core.cache import cache
 
 from bouncy.conf import BouncySettings, get_settings
-from bouncy.envelope import NOTIFICATION, SnsMessage
+from bouncy.envelope import NOTIFICATION, SIGNATURE_HASHES, SnsMessage
 from bouncy.exceptions import (
     BouncyError,
     CertificateNotFound,
@@ -44,7 +43,6 @@ CertificateSource = Callable[[str], bytes]
 """Takes a SigningCertURL that passed the checks and returns the PEM certificate."""
 
 SNS_HOST = re.compile(r"sns\.[a-z]{2}(-gov)?-[a-z]+-[0-9]+\.amazonaws\.com(\.cn)?")
-_HASHES = {"1": hashes.SHA1, "2": hashes.SHA256}
 _REPLY_MAX_BYTES = 64 * 1024
 # A per-process memo in front of Django's cache saves a Redis round trip per message; what SNS
 # serves at a certificate URL never changes, so a short life only bounds memory and staleness.
@@ -58,7 +56,7 @@ _SUBSCRIPTION_ARN = re.compile(r"<SubscriptionArn>([^<]{1,512})</SubscriptionArn
 
 def check_signature_version(message: SnsMessage) -> None:
     """Only SignatureVersion "1" (SHA1withRSA) and "2" (SHA256withRSA) exist."""
-    if message.signature_version not in _HASHES:
+    if message.signature_version not in SIGNATURE_HASHES:
         raise UnsupportedSignatureVersion(
             f"unsupported SignatureVersion {shown(message.signature_version)}")
 
@@ -244,7 +242,7 @@ def _check_signature(certificate: x509.Certificate, signature: bytes, message: S
     key = certificate.public_key()
     if not isinstance(key, rsa.RSAPublicKey):  # SNS signs with RSA (PKCS#1 v1.5) only
         raise InvalidSignature("the signing certificate's key is not an RSA key")
-    algorithm = _HASHES[message.signature_version]()
+    algorithm = SIGNATURE_HASHES[message.signature_version]()
     try:
         key.verify(signature, message.string_to_sign(), padding.PKCS1v15(), algorithm)
     except CryptoInvalidSignature:

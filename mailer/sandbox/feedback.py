@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from bouncy.envelope import NOTIFICATION, SUBSCRIPTION_CONFIRMATION
+
 from . import inbound, mime, notifications, simulator, sns_messages
 from .feedback_log import PENDING, FeedbackLog, Published
 from .publisher import Publisher
@@ -105,7 +107,7 @@ class FeedbackHub:
             f"&TopicArn={quote(self.topic.arn, safe='')}&Token={token}"
         )
         fields = sns_messages.subscription_confirmation(self.topic.arn, token, subscribe_url)
-        return self._publish(fields, sns_messages.SUBSCRIPTION_CONFIRMATION, "", ())
+        return self._publish(fields, SUBSCRIPTION_CONFIRMATION, "", ())
 
     def redeliver(self, sns_message_id: str) -> None:
         """Deliver a published message again, unchanged (SNS may deliver twice)."""
@@ -129,7 +131,7 @@ class FeedbackHub:
         signed = sns_messages.sign(
             fields, self.signer(), self.config.signature_version, self.base_url
         )
-        if signed["Type"] == sns_messages.NOTIFICATION:
+        if signed["Type"] == NOTIFICATION:
             signed["UnsubscribeURL"] = self._unsubscribe_url()
         entry = Published(
             sns_message_id=signed["MessageId"],

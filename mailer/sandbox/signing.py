@@ -11,7 +11,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
-_HASHES = {"1": hashes.SHA1, "2": hashes.SHA256}
+from bouncy.envelope import SIGNATURE_HASHES
+
 VALID_BEFORE = datetime.timedelta(hours=1)
 VALID_AFTER = datetime.timedelta(days=30)
 
@@ -28,9 +29,9 @@ class Signer:
 
     def sign(self, data: bytes, version: str) -> str:
         """The base64 signature of `data` (version "1": SHA1withRSA, "2": SHA256withRSA)."""
-        if version not in _HASHES:
+        if version not in SIGNATURE_HASHES:
             raise ValueError(f"SignatureVersion must be '1' or '2', not {version!r}")
-        signature = self._key.sign(data, padding.PKCS1v15(), _HASHES[version]())
+        signature = self._key.sign(data, padding.PKCS1v15(), SIGNATURE_HASHES[version]())
         return base64.b64encode(signature).decode("ascii")
 
 

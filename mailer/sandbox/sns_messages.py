@@ -1,4 +1,5 @@
-"""SNS envelopes (Notification, SubscriptionConfirmation): fields, string to sign, signature."""
+"""SNS envelopes (Notification, SubscriptionConfirmation): fields and signature (the string to
+sign is bouncy's, the one the webhook verifies)."""
 
 from __future__ import annotations
 
@@ -6,17 +7,10 @@ import time
 import uuid
 from typing import Protocol
 
+from bouncy.envelope import NOTIFICATION, SUBSCRIPTION_CONFIRMATION, string_to_sign
+
 from .notifications import iso
 
-NOTIFICATION = "Notification"
-SUBSCRIPTION_CONFIRMATION = "SubscriptionConfirmation"
-# The keys SNS signs, in the order it signs them; absent optional keys (Subject) are skipped.
-SIGNED_KEYS = {
-    NOTIFICATION: ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"),
-    SUBSCRIPTION_CONFIRMATION: (
-        "Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"
-    ),
-}  # fmt: skip
 EVENT_SUBJECT = "Amazon SES Email Event Notification"
 
 
@@ -26,12 +20,6 @@ class Signer(Protocol):
     filename: str
 
     def sign(self, data: bytes, version: str) -> str: ...
-
-
-def string_to_sign(fields: dict[str, str]) -> bytes:
-    """Each signed key present, in SNS's order, as "Key\\nValue\\n"."""
-    keys = SIGNED_KEYS[fields["Type"]]
-    return "".join(f"{key}\n{fields[key]}\n" for key in keys if key in fields).encode("utf-8")
 
 
 def notification(topic_arn: str, message: str, subject: str | None) -> dict[str, str]:
