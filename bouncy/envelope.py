@@ -9,31 +9,36 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 
 from bouncy.exceptions import MalformedMessage, UnsupportedMessageType, shown
 
-NOTIFICATION = "Notification"
-SUBSCRIPTION_CONFIRMATION = "SubscriptionConfirmation"
-UNSUBSCRIBE_CONFIRMATION = "UnsubscribeConfirmation"
-TYPES = (NOTIFICATION, SUBSCRIPTION_CONFIRMATION, UNSUBSCRIBE_CONFIRMATION)
+
+class MessageType(StrEnum):
+    """An SNS message's ``Type`` (also ``bouncy.models.Notification.Type``)."""
+
+    NOTIFICATION = "Notification"
+    SUBSCRIPTION_CONFIRMATION = "SubscriptionConfirmation"
+    UNSUBSCRIBE_CONFIRMATION = "UnsubscribeConfirmation"
+
 
 _COMMON = ("Type", "MessageId", "TopicArn", "Message", "Timestamp",
            "SignatureVersion", "Signature", "SigningCertURL")
-_REQUIRED = {
-    NOTIFICATION: _COMMON,
-    SUBSCRIPTION_CONFIRMATION: (*_COMMON, "SubscribeURL", "Token"),
-    UNSUBSCRIBE_CONFIRMATION: (*_COMMON, "SubscribeURL", "Token"),
+_REQUIRED: dict[str, tuple[str, ...]] = {
+    MessageType.NOTIFICATION: _COMMON,
+    MessageType.SUBSCRIPTION_CONFIRMATION: (*_COMMON, "SubscribeURL", "Token"),
+    MessageType.UNSUBSCRIBE_CONFIRMATION: (*_COMMON, "SubscribeURL", "Token"),
 }
 # The keys SNS signs, in the order it signs them (absent optional keys are skipped).
-SIGNED_KEYS = {
-    NOTIFICATION: ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"),
-    SUBSCRIPTION_CONFIRMATION: ("Message", "MessageId", "SubscribeURL", "Timestamp", "Token",
-                                "TopicArn", "Type"),
-    UNSUBSCRIBE_CONFIRMATION: ("Message", "MessageId", "SubscribeURL", "Timestamp", "Token",
-                               "TopicArn", "Type"),
+_CONFIRMATION_SIGNED = ("Message", "MessageId", "SubscribeURL", "Timestamp", "Token",
+                        "TopicArn", "Type")
+SIGNED_KEYS: dict[str, tuple[str, ...]] = {
+    MessageType.NOTIFICATION: ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"),
+    MessageType.SUBSCRIPTION_CONFIRMATION: _CONFIRMATION_SIGNED,
+    MessageType.UNSUBSCRIBE_CONFIRMATION: _CONFIRMATION_SIGNED,
 }
 # SignatureVersion "1" is SHA1withRSA, "2" SHA256withRSA (PKCS#1 v1.5); no other exists.
 SIGNATURE_HASHES: dict[str, type[hashes.HashAlgorithm]] = {"1": hashes.SHA1, "2": hashes.SHA256}
@@ -71,7 +76,7 @@ class SnsMessage:
     @property
     def subscribe_url(self) -> str:
         """Only confirmations carry a (signed) SubscribeURL; a Notification's is ignored."""
-        return "" if self.type == NOTIFICATION else self.fields["SubscribeURL"]
+        return "" if self.type == MessageType.NOTIFICATION else self.fields["SubscribeURL"]
 
     @property
     def signature_version(self) -> str:
@@ -106,7 +111,7 @@ def parse(body: bytes) -> SnsMessage:
     text = _decode(body)
     data = _load_object(text)
     kind = data.get("Type")
-    if kind not in TYPES:
+    if kind not in tuple(MessageType):
         raise _type_error(data, kind)
     fields = _fields(data, _REQUIRED[kind])
     _check_line_breaks(fields, SIGNED_KEYS[kind])

@@ -6,17 +6,28 @@ import json
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from bouncy import inbound
 from bouncy.exceptions import SesParseError
 from bouncy.inbound import RECEIVED, ReceivedMail
 
-BOUNCE, COMPLAINT, DELIVERY = "Bounce", "Complaint", "Delivery"
+
+class FeedbackType(StrEnum):
+    """SES's feedback types: a bounce's, complaint's or delivery's notificationType (and
+    eventType), and the ``<type>Topic`` an identity sends each to."""
+
+    BOUNCE = "Bounce"
+    COMPLAINT = "Complaint"
+    DELIVERY = "Delivery"
+
+
 NOTIFICATION_FORMAT, EVENT_FORMAT = "notification", "event"
 # The key of the type-specific object for each event publishing eventType.
 _DETAIL_KEYS = {
-    "Bounce": "bounce", "Complaint": "complaint", "Delivery": "delivery", "Send": "send",
+    FeedbackType.BOUNCE: "bounce", FeedbackType.COMPLAINT: "complaint",
+    FeedbackType.DELIVERY: "delivery", "Send": "send",
     "Reject": "reject", "Open": "open", "Click": "click", "Rendering Failure": "failure",
     "DeliveryDelay": "deliveryDelay", "Subscription": "subscription",
 }
@@ -109,11 +120,11 @@ def parse(message: str, *, received: datetime) -> SesContent:
     detail = _detail(doc, kind)
     when = _time(detail.get("timestamp")) or mail.timestamp or received
     content = SesContent(kind=kind, format=fmt, mail=mail)
-    if kind == BOUNCE:
+    if kind == FeedbackType.BOUNCE:
         return replace(content, bounces=_bounces(detail, when))
-    if kind == COMPLAINT:
+    if kind == FeedbackType.COMPLAINT:
         return replace(content, complaints=_complaints(detail, when))
-    if kind == DELIVERY:
+    if kind == FeedbackType.DELIVERY:
         return replace(content, deliveries=_deliveries(detail, when))
     return replace(content, others=(OtherEvent(kind, mail.destination, detail, when),))
 

@@ -15,16 +15,41 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+from enum import StrEnum
 from typing import Any
 
 from django.utils.html import strip_tags
 
 RECEIVED = "Received"
-SNS_ACTION, S3_ACTION = "SNS", "S3"
-VERDICTS = ("spam", "virus", "spf", "dkim", "dmarc")
 TEXT_LIMIT = 100_000  # characters of the text part kept for the admin
 _ACTION_KEYS = ("type", "topicArn", "bucketName", "objectKeyPrefix", "objectKey", "encoding")
 _PARSER = BytesParser(policy=policy.default)
+
+
+class Verdict(StrEnum):
+    """The checks a receipt reports, each as ``<name>Verdict: {"status": …}``."""
+
+    SPAM = "spam"
+    VIRUS = "virus"
+    SPF = "spf"
+    DKIM = "dkim"
+    DMARC = "dmarc"
+
+
+class VerdictStatus(StrEnum):
+    """A receipt verdict's ``status``."""
+
+    PASS = "PASS"
+    FAIL = "FAIL"
+    GRAY = "GRAY"
+    PROCESSING_FAILED = "PROCESSING_FAILED"
+
+
+class ReceiptAction(StrEnum):
+    """The receipt rule action that delivered a message: inline (SNS) or stored in S3."""
+
+    SNS = "SNS"
+    S3 = "S3"
 
 
 @dataclass(frozen=True)
@@ -34,7 +59,7 @@ class ReceivedMail:
     mail_id: str
     timestamp: datetime
     recipients: tuple[str, ...]
-    verdicts: dict[str, str]
+    verdicts: dict[Verdict, str]
     dmarc_policy: str
     action: dict[str, str]
     return_path: str
@@ -69,7 +94,7 @@ def parse(doc: dict[str, Any], mail_timestamp: datetime) -> ReceivedMail:
         mail_id=_str(mail.get("messageId")),
         timestamp=mail_timestamp,
         recipients=_strings(receipt.get("recipients")),
-        verdicts={name: _verdict(receipt, name) for name in VERDICTS},
+        verdicts={name: _verdict(receipt, name) for name in Verdict},
         dmarc_policy=_str(receipt.get("dmarcPolicy"))[:32],
         action=action,
         return_path=_str(mail.get("source")),
@@ -153,7 +178,7 @@ def _date(value: str) -> datetime | None:
     return moment if moment is not None and moment.tzinfo is not None else None
 
 
-def _verdict(receipt: dict[str, Any], name: str) -> str:
+def _verdict(receipt: dict[str, Any], name: Verdict) -> str:
     return _str(_obj(receipt, f"{name}Verdict").get("status"))[:32]
 
 

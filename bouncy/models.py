@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from django.db import models
 from django.utils import timezone
+
+from bouncy.envelope import MessageType
+
+
+def _choices(values: type[StrEnum]) -> list[tuple[str, str]]:
+    """A StrEnum as choices labelled as TextChoices would be ("Subscription Confirmation")."""
+    return [(value.value, value.name.replace("_", " ").title()) for value in values]
 
 
 class Notification(models.Model):
     """One SNS message as received, stored once per SNS MessageId (redeliveries change nothing)."""
 
-    class Type(models.TextChoices):
-        NOTIFICATION = "Notification"
-        SUBSCRIPTION_CONFIRMATION = "SubscriptionConfirmation"
-        UNSUBSCRIBE_CONFIRMATION = "UnsubscribeConfirmation"
+    Type = MessageType
 
     sns_message_id = models.CharField("SNS MessageId", max_length=255)
-    type = models.CharField(max_length=32, choices=Type.choices)
+    type = models.CharField(max_length=32, choices=_choices(MessageType))
     topic_arn = models.CharField("topic ARN", max_length=1024)
     subject = models.TextField(blank=True)
     timestamp = models.DateTimeField(help_text="SNS Timestamp (signed).")

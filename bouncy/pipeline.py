@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from enum import StrEnum
 
 from bouncy import envelope, events, guards, recording, sns, subscriptions
 from bouncy.conf import get_settings
@@ -14,14 +15,21 @@ from bouncy.models import Notification
 
 logger = logging.getLogger(__name__)
 
-STORED, DUPLICATE, VERIFIED = "stored", "duplicate", "verified"
+
+
+class Status(StrEnum):
+    """What became of an accepted message."""
+
+    STORED = "stored"
+    DUPLICATE = "duplicate"
+    VERIFIED = "verified"  # a dry run: checked, not stored
 
 
 @dataclass(frozen=True)
 class Outcome:
     """An accepted message: stored, a duplicate of a stored one, or verified only (dry run)."""
 
-    status: str
+    status: Status
     message_type: str
     sns_message_id: str
     kind: str = ""
@@ -57,19 +65,19 @@ def process(
     sns.verify(message, certificate_source)
     content, parse_error = read_content(message)
     if dry_run:
-        return _outcome(VERIFIED, message, content, rows=content.row_count if content else 0)
+        return _outcome(Status.VERIFIED, message, content, rows=content.row_count if content else 0)
     recorded = recording.record(message, content, parse_error)
     if not recorded.created:
-        return _outcome(DUPLICATE, message, content)
+        return _outcome(Status.DUPLICATE, message, content)
     detail = parse_error or _after_store(recorded.notification)
-    outcome = _outcome(STORED, message, content, rows=recorded.rows, detail=detail)
+    outcome = _outcome(Status.STORED, message, content, rows=recorded.rows, detail=detail)
     logger.info("bouncy: %s", outcome.summary())
     return outcome
 
 
 def read_content(message: SnsMessage) -> tuple[SesContent | None, str]:
     """The SES content of a Notification, or None and the reason it could not be read."""
-    if message.type != envelope.NOTIFICATION:
+    if message.type != envelope.MessageType.NOTIFICATION:
         return None, ""
     try:
         content = events.parse(message.message, received=message.timestamp)
@@ -83,13 +91,13 @@ def read_content(message: SnsMessage) -> tuple[SesContent | None, str]:
 
 
 def _after_store(notification: Notification) -> str:
-    if notification.type == envelope.NOTIFICATION:
+    if notification.type == envelope.MessageType.NOTIFICATION:
         return ""
     return subscriptions.handle(notification)
 
 
 def _outcome(
-    status: str, message: SnsMessage, content: SesContent | None, rows: int = 0, detail: str = ""
+    status: Status, message: SnsMessage, content: SesContent | None, rows: int = 0, detail: str = ""
 ) -> Outcome:
     kind = content.kind if content else ""
     return Outcome(status, message.type, message.message_id, kind, rows, detail)

@@ -32,7 +32,7 @@ def poll_once(queue: Queue, *, max_messages: int = 10, wait_seconds: int = 20) -
     for message in queue.receive(max_messages=max_messages, wait_seconds=wait_seconds):
         result = _handle(message)
         setattr(counts, result, getattr(counts, result) + 1)
-        if result in ("stored", "duplicate"):
+        if result in (pipeline.Status.STORED, pipeline.Status.DUPLICATE):
             queue.delete(message)
     return counts
 

@@ -13,7 +13,7 @@ from functools import lru_cache
 from django.db import connection, transaction
 from django.utils import timezone
 
-from bouncy.envelope import NOTIFICATION, SnsMessage
+from bouncy.envelope import MessageType, SnsMessage
 from bouncy.events import SesContent
 from bouncy.models import Notification
 from bouncy.signals import stored
@@ -77,7 +77,7 @@ def _notification(
     message: SnsMessage, content: SesContent | None, parse_error: str
 ) -> Notification:
     """The row; one with nothing to make rows from is processed as it is stored."""
-    waits = message.type == NOTIFICATION and content is not None
+    waits = message.type == MessageType.NOTIFICATION and content is not None
     return Notification(
         sns_message_id=message.message_id,
         type=message.type,

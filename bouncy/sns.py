@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from django.core.cache import cache
 
 from bouncy.conf import BouncySettings, get_settings
-from bouncy.envelope import NOTIFICATION, SIGNATURE_HASHES, SnsMessage
+from bouncy.envelope import SIGNATURE_HASHES, MessageType, SnsMessage
 from bouncy.exceptions import (
     BouncyError,
     CertificateNotFound,
@@ -204,7 +204,7 @@ def verify(message: SnsMessage, source: CertificateSource | None = None) -> None
     conf = get_settings()
     check_signature_version(message)
     check_cert_url(message.signing_cert_url, conf)
-    if message.type != NOTIFICATION:
+    if message.type != MessageType.NOTIFICATION:
         check_subscribe_url(message.subscribe_url, conf)
     signature = _decode_signature(message.signature)
     certificate = load_certificate((source or fetch_certificate)(message.signing_cert_url))

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bouncy.events import FeedbackType
 from mailer.aws.clients import client
 from mailer.aws.errors import call
-
-_KINDS = ("Bounce", "Complaint", "Delivery")
 
 
 @dataclass(frozen=True)
@@ -26,7 +25,7 @@ class IdentityTopics:
     """GetIdentityNotificationAttributes for one identity: topic ARN per feedback type."""
 
     identity: str
-    topics: dict[str, str]
+    topics: dict[FeedbackType, str]
     forwarding_enabled: bool
 
 
@@ -76,7 +75,7 @@ def notification_topics(identity: str) -> IdentityTopics:
     """The Bounce/Complaint/Delivery topics set on an identity."""
     answer = call(lambda: client("ses").get_identity_notification_attributes(Identities=[identity]))
     value = answer.get("NotificationAttributes", {}).get(identity, {})
-    topics = {kind: value[f"{kind}Topic"] for kind in _KINDS if value.get(f"{kind}Topic")}
+    topics = {kind: value[f"{kind}Topic"] for kind in FeedbackType if value.get(f"{kind}Topic")}
     return IdentityTopics(identity, topics, bool(value.get("ForwardingEnabled", True)))
 
 

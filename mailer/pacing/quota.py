@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from django.utils import timezone
 
@@ -17,10 +18,21 @@ from mailer.pacing.limiter import Pause, get_limiter, get_state
 
 logger = logging.getLogger(__name__)
 
-# What the workers count, one Redis counter each (shown by ``mailer_status``).
-OUTCOMES = (
-    "accepted", "throttled", "daily_quota", "account", "transient", "rejected", "released",
-)  # fmt: skip
+
+
+class SendOutcome(StrEnum):
+    """What the workers count, one Redis counter each (``mailer_status`` shows ``ses_<name>``);
+    ``account`` and ``daily_quota`` also name the kind of a pause."""
+
+    ACCEPTED = "accepted"
+    THROTTLED = "throttled"
+    DAILY_QUOTA = "daily_quota"
+    ACCOUNT = "account"
+    TRANSIENT = "transient"
+    REJECTED = "rejected"
+    RELEASED = "released"
+
+
 ACCOUNT_PAUSE_PREFIX = "SES refused the account: "
 
 _warned: set[str] = set()
@@ -133,15 +145,17 @@ def current_pause() -> Pause | None:
     return get_state().pause_state()
 
 
-def pause_kind(paused: Pause | None) -> str | None:
+def pause_kind(paused: Pause | None) -> SendOutcome | None:
     """``account`` (SES refused the account), ``daily_quota``, or None when not paused."""
     if paused is None:
         return None
-    return "account" if paused.reason.startswith(ACCOUNT_PAUSE_PREFIX) else "daily_quota"
+    if paused.reason.startswith(ACCOUNT_PAUSE_PREFIX):
+        return SendOutcome.ACCOUNT
+    return SendOutcome.DAILY_QUOTA
 
 
-def count(outcome: str, n: int = 1) -> None:
-    """Add ``n`` to the shared counter of ``outcome`` (one of OUTCOMES); best effort."""
+def count(outcome: SendOutcome, n: int = 1) -> None:
+    """Add ``n`` to the shared counter of ``outcome``; best effort."""
     if n <= 0:
         return
     try:
@@ -162,5 +176,5 @@ def snapshot(now: datetime | None = None) -> dict[str, int | float | str | None]
         if paused else None,
         "pause_reason": paused.reason if paused else None,
         "send_rate": send_rate(),
-        **{f"ses_{kind}": counters.get(kind, 0) for kind in OUTCOMES},
+        **{f"ses_{kind}": counters.get(kind, 0) for kind in SendOutcome},
     }

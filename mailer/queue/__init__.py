@@ -328,7 +328,7 @@ def suppressed_error(dropped: list[dict[str, Any]]) -> str:
     return f"All recipients suppressed: {reasons}"
 
 
-def record_now(email_id: int, state: str, **fields: object) -> None:
+def record_now(email_id: int, state: State, **fields: object) -> None:
     """The outcome of an email post_office sent itself (priority "now"): no lease, no claim.
 
     post_office sets the Email's status from whether its backend raised; this keeps
@@ -343,7 +343,7 @@ def record_now(email_id: int, state: str, **fields: object) -> None:
         transaction.on_commit(lambda: link_recorded_quietly([str(mail_id)]))
 
 
-def _finish(email_id: int, token: uuid.UUID, state: str, error: str, kind: str) -> None:
+def _finish(email_id: int, token: uuid.UUID, state: State, error: str, kind: str) -> None:
     now = timezone.now()
     with transaction.atomic():
         if not _held(email_id, token).update(

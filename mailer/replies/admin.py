@@ -11,11 +11,10 @@ from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html
 
+from bouncy.inbound import Verdict, VerdictStatus
 from mailer.admin import ReadOnlyAdmin
 from mailer.replies.models import Reply
 from mailer.replies.original import OriginalUnavailable, original
-
-VERDICT_FIELDS = ("spam", "virus", "spf", "dkim", "dmarc")
 
 
 class AnsweredFilter(admin.SimpleListFilter):
@@ -31,17 +30,16 @@ class AnsweredFilter(admin.SimpleListFilter):
         return queryset
 
 
-def verdict_filter(name: str) -> type[admin.SimpleListFilter]:
+def verdict_filter(name: Verdict) -> type[admin.SimpleListFilter]:
     """A list filter on one of SES's receipt verdicts (PASS, FAIL, GRAY, …)."""
     field = f"received__{name}_verdict"
 
     class VerdictFilter(admin.SimpleListFilter):
-        title = f"{name if name in ('spam', 'virus') else name.upper()} verdict"
+        title = f"{name if name in (Verdict.SPAM, Verdict.VIRUS) else name.upper()} verdict"
         parameter_name = f"{name}_verdict"
 
         def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> list[Any]:
-            values = ("PASS", "FAIL", "GRAY", "PROCESSING_FAILED")
-            return [(value, value) for value in values]
+            return [(status.value, status.value) for status in VerdictStatus]
 
         def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
             return queryset.filter(**{field: self.value()}) if self.value() else queryset
@@ -57,7 +55,7 @@ class ReplyAdmin(ReadOnlyAdmin):
     list_display = ("received_at", "sender", "address", "subject", "campaign", "outcome",
                     "answered", "spam", "virus")  # fmt: skip
     list_filter = (("campaign", admin.RelatedOnlyFieldListFilter), AnsweredFilter, "outcome",
-                   *(verdict_filter(name) for name in VERDICT_FIELDS))  # fmt: skip
+                   *(verdict_filter(name) for name in Verdict))  # fmt: skip
     search_fields = ("sender", "received__from_address", "received__from_header")
     search_help_text = "The sender's address, or part of it."
     list_select_related = ("received", "campaign")
@@ -123,7 +121,7 @@ class ReplyAdmin(ReadOnlyAdmin):
 
     @admin.display(description="verdicts")
     def verdicts(self, obj: Reply) -> str:
-        found = {name: getattr(obj.received, f"{name}_verdict") for name in VERDICT_FIELDS}
+        found = {name: getattr(obj.received, f"{name}_verdict") for name in Verdict}
         policy = obj.received.dmarc_policy
         text = ", ".join(f"{name} {value or '-'}" for name, value in found.items())
         return text + (f" (DMARC policy {policy})" if policy else "")

@@ -6,6 +6,7 @@ names the bucket and key, and the one boto3 client setup (``mailer.aws``) reads 
 
 from __future__ import annotations
 
+from bouncy.inbound import ReceiptAction
 from bouncy.models import ReceivedMessage
 from mailer.aws import account
 from mailer.exceptions import SESError
@@ -23,7 +24,7 @@ def original(message: ReceivedMessage) -> bytes:
         return bytes(message.raw)
     action = message.action
     bucket, key = action.get("bucketName"), action.get("objectKey")
-    if action.get("type") != "S3" or not (bucket and key):
+    if action.get("type") != ReceiptAction.S3 or not (bucket and key):
         raise OriginalUnavailable("SES did not include the message and did not store it in S3.")
     try:
         data = account.s3_object(bucket, key, MAX_BYTES)

@@ -9,7 +9,8 @@ import re
 from collections.abc import Callable, Collection
 from typing import Protocol
 
-FAIL = "FAIL"
+from bouncy.inbound import Verdict, VerdictStatus
+
 BULK_PRECEDENCE = frozenset({"bulk", "list", "junk"})
 # RFC 2369 / RFC 2919 list headers: mail from a list is never answered.
 LIST_HEADERS = (
@@ -39,8 +40,9 @@ class Received(Protocol):
 
 def verdict(message: Received) -> str | None:
     """SES's spam or virus scan failed it."""
-    for name, status in (("spam", message.spam_verdict), ("virus", message.virus_verdict)):
-        if status.upper() == FAIL:
+    for name, status in ((Verdict.SPAM, message.spam_verdict),
+                         (Verdict.VIRUS, message.virus_verdict)):  # fmt: skip
+        if status.upper() == VerdictStatus.FAIL:
             return f"SES's {name} verdict is FAIL"
     return None
 

@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-FEEDBACK_TYPES = ("Bounce", "Complaint", "Delivery")
+from bouncy.events import FeedbackType
+
 RULE_SET = "mailroom-sandbox-replies"
 
 
@@ -55,7 +56,7 @@ class Account:
         """GetIdentityNotificationAttributes' BounceTopic, ComplaintTopic, DeliveryTopic."""
         if self.topic_arn is None:
             return {}
-        return {f"{kind}Topic": self.topic_arn for kind in FEEDBACK_TYPES}
+        return {f"{kind}Topic": self.topic_arn for kind in FeedbackType}
 
     def event_destinations(self, configuration_set: str) -> list[dict[str, Any]]:
         """GetConfigurationSetEventDestinations (v2) for any configuration set name."""
@@ -65,7 +66,7 @@ class Account:
             {
                 "Name": f"{configuration_set}-sns",
                 "Enabled": True,
-                "MatchingEventTypes": [kind.upper() for kind in FEEDBACK_TYPES],
+                "MatchingEventTypes": [kind.upper() for kind in FeedbackType],
                 "SnsDestination": {"TopicArn": self.topic_arn},
             }
         ]

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from bouncy.envelope import NOTIFICATION, SUBSCRIPTION_CONFIRMATION
+from bouncy.envelope import MessageType
+from bouncy.inbound import RECEIVED, ReceiptAction
 
 from . import inbound, mime, notifications, simulator, sns_messages
 from .feedback_log import PENDING, FeedbackLog, Published
@@ -90,13 +91,13 @@ class FeedbackHub:
     def receive(self, mail: inbound.Inbound) -> dict[str, Any]:
         """Publish a received message as a receipt rule's SNS action would (``Received``)."""
         ses_id = inbound.ses_message_id()
-        if mail.action == "S3":
+        if mail.action == ReceiptAction.S3:
             self.stored[inbound.object_key(ses_id)] = mail.raw
         ses_json = inbound.received_json(mail, self.topic.arn, ses_id, time.time())
         message = json.dumps(ses_json, separators=(",", ":"))
         fields = sns_messages.notification(self.topic.arn, message, inbound.RECEIPT_SUBJECT)
         recipients = tuple(ses_json["receipt"]["recipients"])
-        published = self._publish(fields, "Received", ses_id, recipients)
+        published = self._publish(fields, RECEIVED, ses_id, recipients)
         return {**published, "ses_message_id": ses_id}
 
     def request_confirmation(self) -> dict[str, Any]:
@@ -107,7 +108,7 @@ class FeedbackHub:
             f"&TopicArn={quote(self.topic.arn, safe='')}&Token={token}"
         )
         fields = sns_messages.subscription_confirmation(self.topic.arn, token, subscribe_url)
-        return self._publish(fields, SUBSCRIPTION_CONFIRMATION, "", ())
+        return self._publish(fields, MessageType.SUBSCRIPTION_CONFIRMATION, "", ())
 
     def redeliver(self, sns_message_id: str) -> None:
         """Deliver a published message again, unchanged (SNS may deliver twice)."""
@@ -131,7 +132,7 @@ class FeedbackHub:
         signed = sns_messages.sign(
             fields, self.signer(), self.config.signature_version, self.base_url
         )
-        if signed["Type"] == NOTIFICATION:
+        if signed["Type"] == MessageType.NOTIFICATION:
             signed["UnsubscribeURL"] = self._unsubscribe_url()
         entry = Published(
             sns_message_id=signed["MessageId"],

@@ -9,17 +9,19 @@ from dataclasses import dataclass, field
 from email.utils import parseaddr
 from typing import Any, TypedDict
 
+from bouncy.inbound import RECEIVED, ReceiptAction, Verdict, VerdictStatus
+
 from . import mime
 from .notifications import common_headers, iso
 
 RECEIPT_SUBJECT = "Amazon SES Email Receipt Notification"
-ACTIONS = ("SNS", "S3")
+# bouncy's enums as plain values: for membership tests and messages that read "('SNS', 'S3')".
+ACTIONS = tuple(action.value for action in ReceiptAction)
+VERDICT_NAMES = tuple(name.value for name in Verdict)
+VERDICT_VALUES = tuple(status.value for status in VerdictStatus)
 BUCKET = "mailroom-sandbox-inbound"  # where the S3 action stores mail (served by s3_api)
 ENCODINGS = ("BASE64", "UTF8")
-VERDICT_NAMES = ("spam", "virus", "spf", "dkim", "dmarc")
-VERDICT_VALUES = ("PASS", "FAIL", "GRAY", "PROCESSING_FAILED")
 SNS_CONTENT_LIMIT = 150 * 1024  # larger mail bounces with an SNS action (S3 is needed)
-_VALID_VERDICTS = frozenset((k, v) for k in VERDICT_NAMES for v in VERDICT_VALUES)
 _ID_ALPHABET = string.ascii_lowercase + string.digits
 
 
@@ -46,17 +48,18 @@ class Inbound:
     sender: str = ""
     verdicts: dict[str, str] = field(default_factory=dict)
     encoding: str = "BASE64"
-    action: str = "SNS"
+    action: str = ReceiptAction.SNS
 
     def __post_init__(self) -> None:
         if self.encoding not in ENCODINGS:
             raise InboundError(f"encoding must be one of {ENCODINGS}, not {self.encoding!r}")
         if self.action not in ACTIONS:
             raise InboundError(f"action must be one of {ACTIONS}, not {self.action!r}")
-        if self.action == "SNS" and len(self.raw) > SNS_CONTENT_LIMIT:
+        if self.action == ReceiptAction.SNS and len(self.raw) > SNS_CONTENT_LIMIT:
             limit = SNS_CONTENT_LIMIT
             raise InboundError(f"the message is over {limit} bytes (SES would bounce it)")
-        bad = {k: v for k, v in self.verdicts.items() if (k, v) not in _VALID_VERDICTS}
+        bad = {k: v for k, v in self.verdicts.items()
+               if k not in VERDICT_NAMES or v not in VERDICT_VALUES}  # fmt: skip
         if bad:
             raise InboundError(f"verdicts must map {VERDICT_NAMES} to {VERDICT_VALUES}: {bad}")
         if not self.envelope_recipients():
@@ -90,11 +93,11 @@ def received_json(inbound: Inbound, topic_arn: str, ses_id: str, now: float) -> 
     """The ``Received`` notification: SNS action with the content, or S3 action naming the key."""
     recipients = inbound.envelope_recipients()
     doc = {
-        "notificationType": "Received",
+        "notificationType": RECEIVED,
         "mail": _mail(inbound, ses_id, recipients, now),
         "receipt": _receipt(inbound, _action(inbound, topic_arn, ses_id), recipients, now),
     }
-    if inbound.action == "SNS":
+    if inbound.action == ReceiptAction.SNS:
         doc["content"] = _content(inbound)
     return doc
 
@@ -106,16 +109,18 @@ def _content(inbound: Inbound) -> str:
 
 
 def _action(inbound: Inbound, topic_arn: str, ses_id: str) -> dict[str, str]:
-    if inbound.action == "S3":
+    if inbound.action == ReceiptAction.S3:
         key = object_key(ses_id)
-        return {"type": "S3", "topicArn": topic_arn, "bucketName": BUCKET, "objectKey": key}
-    return {"type": "SNS", "topicArn": topic_arn, "encoding": inbound.encoding}
+        return {
+            "type": ReceiptAction.S3, "topicArn": topic_arn, "bucketName": BUCKET, "objectKey": key
+        }
+    return {"type": ReceiptAction.SNS, "topicArn": topic_arn, "encoding": inbound.encoding}
 
 
 def _receipt(
     inbound: Inbound, action: dict[str, Any], recipients: list[str], now: float
 ) -> dict[str, Any]:
-    verdicts = {name: inbound.verdicts.get(name, "PASS") for name in VERDICT_NAMES}
+    verdicts = {name: inbound.verdicts.get(name, VerdictStatus.PASS) for name in Verdict}
     receipt: dict[str, Any] = {
         "timestamp": iso(now),
         "processingTimeMillis": 42,
@@ -123,7 +128,7 @@ def _receipt(
         **{f"{name}Verdict": {"status": status} for name, status in verdicts.items()},
         "action": action,
     }
-    if verdicts["dmarc"] == "FAIL":
+    if verdicts[Verdict.DMARC] == VerdictStatus.FAIL:
         receipt["dmarcPolicy"] = "none"
     return receipt
 

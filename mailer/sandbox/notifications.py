@@ -9,7 +9,9 @@ from datetime import UTC, datetime
 from email.utils import formataddr, getaddresses, parseaddr
 from typing import Any
 
-from .simulator import BOUNCE, COMPLAINT, DELIVERY, Outcome
+from bouncy.events import FeedbackType
+
+from .simulator import Outcome
 
 ACCOUNT_ID = "123456789012"
 CALLER = "mailroom-sandbox"
@@ -104,10 +106,14 @@ def _delivery(outcome: Outcome, mail: SentMail, now: float) -> dict[str, Any]:
     }
 
 
-_DETAILS = {BOUNCE: _bounce, COMPLAINT: _complaint, DELIVERY: _delivery}
+_DETAILS = {
+    FeedbackType.BOUNCE: _bounce,
+    FeedbackType.COMPLAINT: _complaint,
+    FeedbackType.DELIVERY: _delivery,
+}
 
 
-def mail_object(mail: SentMail, event_format: bool, kind: str) -> dict[str, Any]:
+def mail_object(mail: SentMail, event_format: bool, kind: FeedbackType) -> dict[str, Any]:
     """The `mail` object: the SES messageId, source, destination, headers, commonHeaders."""
     headers = [(n, v) for n, v in mail.headers if not n.lower().startswith("x-ses-")]
     result: dict[str, Any] = {
@@ -144,13 +150,13 @@ def common_headers(headers: list[tuple[str, str]], message_id: str) -> dict[str,
     return common
 
 
-def _tags(mail: SentMail, kind: str) -> dict[str, list[str]]:
+def _tags(mail: SentMail, kind: FeedbackType) -> dict[str, list[str]]:
     tags = {
         "ses:configuration-set": [mail.configuration_set or ""],
         "ses:source-ip": [SOURCE_IP],
         "ses:from-domain": [mail.from_domain],
         "ses:caller-identity": [CALLER],
     }
-    if kind == DELIVERY:
+    if kind == FeedbackType.DELIVERY:
         tags["ses:outgoing-ip"] = [REMOTE_MTA_IP]
     return tags

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from email.utils import parseaddr
 
+from bouncy.events import FeedbackType
+
 DOMAIN = "simulator.amazonses.com"
-BOUNCE, COMPLAINT, DELIVERY = "Bounce", "Complaint", "Delivery"
 
 
 @dataclass(frozen=True)
@@ -14,16 +15,16 @@ class Scenario:
     """What SES does for one simulator mailbox."""
 
     mailbox: str
-    kind: str
+    kind: FeedbackType
     bounce_sub_type: str = ""
 
 
 SCENARIOS: dict[str, Scenario] = {
-    "success": Scenario("success", DELIVERY),
-    "ooto": Scenario("ooto", DELIVERY),  # delivered; the auto-reply goes to the sender
-    "bounce": Scenario("bounce", BOUNCE, "General"),
-    "suppressionlist": Scenario("suppressionlist", BOUNCE, "OnAccountSuppressionList"),
-    "complaint": Scenario("complaint", COMPLAINT),
+    "success": Scenario("success", FeedbackType.DELIVERY),
+    "ooto": Scenario("ooto", FeedbackType.DELIVERY),  # delivered; the auto-reply goes to the sender
+    "bounce": Scenario("bounce", FeedbackType.BOUNCE, "General"),
+    "suppressionlist": Scenario("suppressionlist", FeedbackType.BOUNCE, "OnAccountSuppressionList"),
+    "complaint": Scenario("complaint", FeedbackType.COMPLAINT),
 }
 
 

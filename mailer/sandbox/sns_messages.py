@@ -7,7 +7,7 @@ import time
 import uuid
 from typing import Protocol
 
-from bouncy.envelope import NOTIFICATION, SUBSCRIPTION_CONFIRMATION, string_to_sign
+from bouncy.envelope import MessageType, string_to_sign
 
 from .notifications import iso
 
@@ -24,7 +24,9 @@ class Signer(Protocol):
 
 def notification(topic_arn: str, message: str, subject: str | None) -> dict[str, str]:
     """An unsigned Notification carrying `message` (the SES JSON, as a string)."""
-    fields = {"Type": NOTIFICATION, "MessageId": str(uuid.uuid4()), "TopicArn": topic_arn}
+    fields = {
+        "Type": MessageType.NOTIFICATION, "MessageId": str(uuid.uuid4()), "TopicArn": topic_arn
+    }
     if subject is not None:
         fields["Subject"] = subject
     fields |= {"Message": message, "Timestamp": iso(time.time())}
@@ -38,7 +40,7 @@ def subscription_confirmation(topic_arn: str, token: str, subscribe_url: str) ->
         "To confirm the subscription, visit the SubscribeURL included in this message."
     )
     return {
-        "Type": SUBSCRIPTION_CONFIRMATION,
+        "Type": MessageType.SUBSCRIPTION_CONFIRMATION,
         "MessageId": str(uuid.uuid4()),
         "Token": token,
         "TopicArn": topic_arn,
@@ -67,6 +69,6 @@ def headers(fields: dict[str, str], subscription_arn: str | None) -> dict[str, s
         "x-amz-sns-message-id": fields["MessageId"],
         "x-amz-sns-topic-arn": fields["TopicArn"],
     }
-    if subscription_arn and fields["Type"] == NOTIFICATION:
+    if subscription_arn and fields["Type"] == MessageType.NOTIFICATION:
         sent["x-amz-sns-subscription-arn"] = subscription_arn
     return sent

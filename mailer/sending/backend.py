@@ -122,7 +122,7 @@ def email_id_of(message: EmailMessage) -> int | None:
     return found
 
 
-def _record(email_id: int | None, state: str, **fields: object) -> None:
+def _record(email_id: int | None, state: State, **fields: object) -> None:
     if email_id is not None:
         record_now(email_id, state, **fields)
 

@@ -28,6 +28,7 @@ from mailer.lanes import BULK, Lane, lane_of
 from mailer.models import StoredMime
 from mailer.pacing import quota
 from mailer.pacing.limiter import get_limiter
+from mailer.pacing.quota import SendOutcome
 from mailer.queue import Claim
 from mailer.queue.mime import QueuedMessage
 from mailer.reputation import guard
@@ -152,11 +153,11 @@ def _record(attempts: list[Attempt], claim: Claim, result: BatchResult) -> None:
         [queue.Sent(a.email.id, a.message_id, a.recipients, a.decision.dropped) for a in sent],
     )
     result.add("sent", len(sent))
-    quota.count("accepted", len(sent))
+    quota.count(SendOutcome.ACCEPTED, len(sent))
     released = [a.email.id for a in attempts if a.outcome == "released"]
     if released:
         queue.release(released, claim.token)
-        quota.count("released", len(released))
+        quota.count(SendOutcome.RELEASED, len(released))
         result.add("released", len(released))
     for attempt in attempts:
         if attempt.outcome == "error":
@@ -168,14 +169,14 @@ def _record_error(attempt: Attempt, claim: Claim) -> str:
     a message-level refusal or an unexpected exception fails it."""
     email, exc = attempt.email, attempt.error
     if isinstance(exc, SESThrottled):
-        return _defer_and_cool_down(email, claim, exc, "throttled", queue.Retry(
+        return _defer_and_cool_down(email, claim, exc, SendOutcome.THROTTLED, queue.Retry(
             lambda _: retry.throttle_delay()))  # fmt: skip
     if isinstance(exc, SESDailyQuotaExceeded):
-        quota.count("daily_quota")
+        quota.count(SendOutcome.DAILY_QUOTA)
         quota.pause(str(exc))
         return _pause_defer(email, claim, exc, get_settings().quota_pause_seconds)
     if isinstance(exc, SESAccountError):
-        quota.count("account")
+        quota.count(SendOutcome.ACCOUNT)
         quota.pause_account(exc)
         return _pause_defer(email, claim, exc, get_settings().account_probe_seconds)
     if isinstance(exc, SESTransientError):
@@ -183,11 +184,11 @@ def _record_error(attempt: Attempt, claim: Claim) -> str:
         transient = queue.Retry(retry.transient_delay, spend=True,
                                 retry_for=get_settings().retry_for,
                                 ambiguous=isinstance(exc, SESAmbiguousOutcome))  # fmt: skip
-        quota.count("transient")
+        quota.count(SendOutcome.TRANSIENT)
         kept = queue.defer(email.id, claim.token, str(exc), transient)
         return "deferred" if kept else "failed"
     if isinstance(exc, SESPermanentError):
-        quota.count("rejected")
+        quota.count(SendOutcome.REJECTED)
         queue.record_failed(email.id, claim.token, str(exc), exc.code or "SESPermanentError")
         return "failed"
     kind = type(exc).__name__
@@ -223,7 +224,7 @@ def _build_message(email: Email, decision: Decision, mime: bytes | None) -> Emai
 
 
 def _defer_and_cool_down(
-    email: Email, claim: Claim, exc: Exception, kind: str, how: queue.Retry
+    email: Email, claim: Claim, exc: Exception, kind: SendOutcome, how: queue.Retry
 ) -> str:
     """Throttled: requeue as ``how`` says, and slow every worker down."""
     kept = queue.defer(email.id, claim.token, str(exc), how)

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from bouncy.events import FeedbackType
 from mailer.aws import account
 from mailer.aws.ses_check.report import Finding, denied, ok, problem, skipped
 from mailer.exceptions import SESError
 
 WEBHOOK_PATH = "/mail/bouncy/"
-FEEDBACK_KINDS = ("Bounce", "Complaint")
+FEEDBACK_KINDS = (FeedbackType.BOUNCE, FeedbackType.COMPLAINT)
 
 
-def check_topics(identity: str) -> tuple[dict[str, set[str]], list[Finding]]:
+def check_topics(identity: str) -> tuple[dict[FeedbackType, set[str]], list[Finding]]:
     """The topics receiving bounces and complaints, and whether BOUNCY_TOPIC_ARN lists them."""
-    topics: dict[str, set[str]] = {kind: set() for kind in FEEDBACK_KINDS}
+    topics: dict[FeedbackType, set[str]] = {kind: set() for kind in FEEDBACK_KINDS}
     found: list[Finding] = []
     forwarding = _identity_topics(identity, topics, found)
     _configuration_set_topics(topics, found)
@@ -24,7 +25,9 @@ def check_topics(identity: str) -> tuple[dict[str, set[str]], list[Finding]]:
     return topics, found + _allowed(topics)
 
 
-def _identity_topics(identity: str, topics: dict[str, set[str]], found: list[Finding]) -> bool:
+def _identity_topics(
+    identity: str, topics: dict[FeedbackType, set[str]], found: list[Finding]
+) -> bool:
     try:
         attributes = account.notification_topics(identity)
     except SESError as exc:
@@ -36,7 +39,7 @@ def _identity_topics(identity: str, topics: dict[str, set[str]], found: list[Fin
     return attributes.forwarding_enabled
 
 
-def _configuration_set_topics(topics: dict[str, set[str]], found: list[Finding]) -> None:
+def _configuration_set_topics(topics: dict[FeedbackType, set[str]], found: list[Finding]) -> None:
     name = settings.AWS_SES_CONFIGURATION_SET
     if not name:
         return
@@ -51,7 +54,7 @@ def _configuration_set_topics(topics: dict[str, set[str]], found: list[Finding])
                 topics[kind].add(destination.topic_arn)
 
 
-def _no_topic(kind: str, identity: str, forwarding: bool) -> Finding:
+def _no_topic(kind: FeedbackType, identity: str, forwarding: bool) -> Finding:
     where = "only by email to the Return-Path" if forwarding else "nowhere"
     return problem(
         f"{kind.lower()}s of {identity} go {where}: set an SNS topic for {kind} notifications "
@@ -60,7 +63,7 @@ def _no_topic(kind: str, identity: str, forwarding: bool) -> Finding:
     )
 
 
-def _allowed(topics: dict[str, set[str]]) -> list[Finding]:
+def _allowed(topics: dict[FeedbackType, set[str]]) -> list[Finding]:
     allowed = set(getattr(settings, "BOUNCY_TOPIC_ARN", ()) or ())
     found = []
     for arn in sorted(set().union(*topics.values())):
@@ -80,7 +83,7 @@ def _allowed(topics: dict[str, set[str]]) -> list[Finding]:
 # --- the webhook subscription -----------------------------------------------------------------
 
 
-def check_subscriptions(topics: dict[str, set[str]]) -> list[Finding]:
+def check_subscriptions(topics: dict[FeedbackType, set[str]]) -> list[Finding]:
     """Each topic delivers to the webhook (confirmed), or to SQS for bouncy_poll_sqs."""
     found: list[Finding] = []
     for arn in sorted(set().union(*topics.values())):

@@ -50,7 +50,7 @@ class Outcome:
     """What became of one recipient: queued with a message, suppressed or failed."""
 
     recipient_id: int
-    state: str
+    state: State
     message: Message | None = None
     error: str = ""
 

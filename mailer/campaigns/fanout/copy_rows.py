@@ -160,7 +160,7 @@ SENTINEL = "MailroomTokenSentinel"  # letters only: json.dumps and quote() leave
 class Composed(NamedTuple):
     """What became of one recipient: its state, its error and its Email's row (or None)."""
 
-    state: str
+    state: CampaignRecipient.State
     error: str
     email: bytes | None
 

@@ -13,7 +13,10 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-VERDICTS = ("spam", "virus", "spf", "dkim", "dmarc")
+from bouncy.inbound import ReceiptAction, Verdict, VerdictStatus
+
+# What a real receipt says (PROCESSING_FAILED is SES's trouble, not a message's).
+STATUSES = (VerdictStatus.PASS, VerdictStatus.FAIL, VerdictStatus.GRAY)
 
 
 class Command(BaseCommand):
@@ -34,14 +37,14 @@ class Command(BaseCommand):
             default="",
             help="Envelope sender (default: the From address; <> for none).",
         )
-        for name in VERDICTS:
-            parser.add_argument(f"--{name}", choices=("PASS", "FAIL", "GRAY"), default="PASS",
+        for name in Verdict:
+            parser.add_argument(f"--{name}", choices=STATUSES, default=VerdictStatus.PASS,
                                 help=f"SES's {name} verdict.")  # fmt: skip
         parser.add_argument("--encoding", choices=("BASE64", "UTF8"), default="BASE64")
         parser.add_argument(
             "--action",
-            choices=("SNS", "S3"),
-            default="SNS",
+            choices=tuple(ReceiptAction),
+            default=ReceiptAction.SNS,
             help="S3: the message is stored in the sandbox's bucket, not inline.",
         )
 
@@ -53,7 +56,7 @@ class Command(BaseCommand):
             "raw": _read(options["file"]).decode("utf-8", "replace"),
             "recipients": options["to"],
             "sender": options["sender"],
-            "verdicts": {name: options[name] for name in VERDICTS},
+            "verdicts": {name: options[name] for name in Verdict},
             "encoding": options["encoding"],
             "action": options["action"],
         }
