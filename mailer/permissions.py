@@ -8,6 +8,8 @@ every action and custom URL as a view-only user).
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
 # Campaigns (mailer.campaigns.models.Campaign.Meta.permissions)
@@ -32,3 +34,12 @@ def allowed(request: HttpRequest, permission: str) -> bool:
     """Whether the request's user holds ``permission`` (staff status alone is not enough)."""
     user = request.user
     return bool(user.is_active and user.is_staff and user.has_perm(permission))
+
+
+def acting_user(request: HttpRequest) -> User:
+    """The request's user, for the audit records that name who acted: the admin site lets only
+    staff users in, so anyone else (an anonymous request) is refused."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied
+    return user

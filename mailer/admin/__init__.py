@@ -1,10 +1,9 @@
 """Admin for Mailroom: deliveries (read-only), the suppression list and its audit, Email's drops."""
 
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
 from django.http import (
@@ -206,7 +205,7 @@ class UnsubscribeAdmin(admin.ModelAdmin[Any]):
     ) -> HttpResponse | None:
         form = RemovalForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
-            user = cast(User, request.user)  # the admin site lets only staff users in
+            user = permissions.acting_user(request)
             removed = store.remove(queryset, form.cleaned_data["note"], user)
             ses_admin.enqueue_removals()
             self.message_user(

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import admin, messages
-from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -114,7 +113,7 @@ class DashboardAdmin(admin.ModelAdmin[Any]):
                 str(e) for errors in form.errors.values() for e in errors))
             return HttpResponseRedirect(reverse(DASHBOARD_URL))
         try:  # ResumeNotAllowed is a PermissionDenied: the admin answers 403
-            user = cast(User, request.user)  # the admin site lets only staff users in
+            user = permissions.acting_user(request)
             actions.resume(user, form.cleaned_data["note"], form.cleaned_data["campaigns"])
         except (NotHeld, CampaignControlError) as exc:
             messages.error(request, f"Not resumed: {exc}")

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from django.contrib.admin import ModelAdmin
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
@@ -24,7 +23,7 @@ if TYPE_CHECKING:
 class ImportView(FormView[Any]):
     """Upload form; a valid file is imported in one transaction, a bad one changes nothing."""
 
-    model_admin: ModelAdmin[Any] | None = None
+    model_admin: UnsubscribeAdmin | None = None
     form_class = ImportForm
     template_name = "admin/mailer/unsubscribe/import.html"
     line_errors: list[str] = []
@@ -38,7 +37,7 @@ class ImportView(FormView[Any]):
     def admin(self) -> UnsubscribeAdmin:
         """The ModelAdmin this view was made for (``as_view(model_admin=…)``)."""
         assert self.model_admin is not None
-        return cast("UnsubscribeAdmin", self.model_admin)
+        return self.model_admin
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return {
