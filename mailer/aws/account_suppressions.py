@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -18,9 +19,15 @@ from mailer.aws.clients import client
 from mailer.aws.errors import classify
 
 T = TypeVar("T")
-BOUNCE, COMPLAINT = "BOUNCE", "COMPLAINT"
 PAGE_SIZE = 1000  # SES's largest page
 NOT_FOUND = "NotFoundException"
+
+
+class SesReason(StrEnum):
+    """Why an address is on SES's list (``Reason``; also what the account suppresses)."""
+
+    BOUNCE = "BOUNCE"
+    COMPLAINT = "COMPLAINT"
 
 
 @dataclass(frozen=True)
@@ -54,8 +61,8 @@ def list_page(
     return Page(items, answer.get("NextToken") or None)
 
 
-def put(address: str, reason: str) -> None:
-    """Add (or update) an address on SES's list with reason BOUNCE or COMPLAINT."""
+def put(address: str, reason: SesReason) -> None:
+    """Add (or update) an address on SES's list."""
     _call(lambda: client("sesv2").put_suppressed_destination(EmailAddress=address, Reason=reason))
 
 

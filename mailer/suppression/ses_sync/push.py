@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from mailer.aws import account_suppressions
-from mailer.aws.account_suppressions import BOUNCE, COMPLAINT
+from mailer.aws.account_suppressions import SesReason
 from mailer.exceptions import SESError, SESTransientError
 from mailer.models import SesListed, SesRemoval, Unsubscribe
 from mailer.suppression.ses_sync import state
@@ -53,9 +53,9 @@ def candidates() -> QuerySet[Unsubscribe]:
     )
 
 
-def ses_reason(reason: str) -> str:
+def ses_reason(reason: str) -> SesReason:
     """SES's reason for a Mailroom reason: COMPLAINT for complaints, BOUNCE for the rest."""
-    return COMPLAINT if reason == Reason.COMPLAINT else BOUNCE
+    return SesReason.COMPLAINT if reason == Reason.COMPLAINT else SesReason.BOUNCE
 
 
 def push(limit: int | None = None) -> PushResult:
@@ -81,7 +81,7 @@ def push(limit: int | None = None) -> PushResult:
     return result
 
 
-def _push_one(address: str, reason: str, result: PushResult, tally: Tally) -> None:
+def _push_one(address: str, reason: SesReason, result: PushResult, tally: Tally) -> None:
     try:
         patiently(lambda: account_suppressions.put(address, reason), tally)
     except SESTransientError:
