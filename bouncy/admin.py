@@ -50,10 +50,8 @@ class MenuNamed(admin.ModelAdmin[Any]):
 
 
 class ReadOnlyAdmin(MenuNamed):
-    """Rows come from SNS only: they can be looked at, never added or edited here."""
-
-    date_hierarchy = "timestamp"
-    show_full_result_count = False
+    """Rows written by the app itself (from SNS here; Mailroom's records reuse it): they can be
+    looked at, never added, edited or deleted by hand."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -94,6 +92,9 @@ class FeedbackAdmin(ReadOnlyAdmin):
     """A per-recipient row, in columns that fit beside the filters: when (a link to the
     notification, which has every fact and the links onward), address, what happened, campaign.
     """
+
+    date_hierarchy = "timestamp"
+    show_full_result_count = False
 
     list_select_related = ("notification",)
     list_display_links = None
@@ -165,6 +166,7 @@ class EventAdmin(FeedbackAdmin):
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdmin):
     date_hierarchy = "received_at"
+    show_full_result_count = False
     list_display = ["received", "kind_or_type", "addresses", "outcome", "problem"]
     list_filter = ["type", "kind", "ses_format", "received_at"]
     search_fields = ["=sns_message_id", "=mail_id", "topic_arn", "bounce__address",

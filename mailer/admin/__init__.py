@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from post_office.admin import AttachmentAdmin, EmailAdmin, EmailTemplateAdmin, LogAdmin
 from post_office.models import Attachment, Email, EmailTemplate, Log
 
-from bouncy.admin import MenuNamed, breakable, compact_time
+from bouncy.admin import ReadOnlyAdmin, breakable, compact_time
 from mailer import permissions
 from mailer.exceptions import InvalidAddress
 from mailer.models import Delivery, SoftBounce, Unsubscribe, UnsubscribeRemoval
@@ -31,19 +31,6 @@ from mailer.suppression.addresses import address_or_none, domain_of
 from mailer.suppression.feedback_receiver import SOURCE_PREFIX
 from mailer.suppression.forms import ManualUnsubscribeForm, RemovalForm
 from mailer.suppression.ses_sync import admin_parts as ses_admin
-
-
-class ReadOnlyAdmin(MenuNamed):
-    """Records written by Mailroom itself: viewable, never edited by hand."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Delivery)

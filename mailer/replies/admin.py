@@ -11,8 +11,8 @@ from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html
 
+from bouncy.admin import ReadOnlyAdmin
 from bouncy.inbound import Verdict, VerdictStatus
-from mailer.admin import ReadOnlyAdmin
 from mailer.replies.models import Reply
 from mailer.replies.original import OriginalUnavailable, original
 

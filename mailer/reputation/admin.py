@@ -12,9 +12,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from bouncy.admin import compact_time
+from bouncy.admin import ReadOnlyAdmin, compact_time
 from mailer import permissions
-from mailer.admin import ReadOnlyAdmin
 from mailer.reputation import actions, campaigns, dashboard, guard
 from mailer.reputation.exceptions import CampaignControlError, NotHeld
 from mailer.reputation.forms import ResumeForm
