@@ -10,4 +10,4 @@ class CampaignsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from mailer.campaigns import receivers  # noqa: F401  (connects the feedback receiver)
+        from mailer.campaigns import feedback  # noqa: F401  (connects its receiver)

@@ -1,4 +1,8 @@
-"""Apply bouncy's feedback to campaign recipients, matched by SES MessageId."""
+"""Apply bouncy's feedback to campaign recipients, matched by SES MessageId.
+
+The receiver of ``mailer.queue.feedback_links.linked`` (connected in ``apps.ready``) hands
+every linked row here once.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,11 @@ from enum import StrEnum
 from typing import Any
 
 from django.db import connection, models
+from django.dispatch import receiver
 
 from bouncy.models import Bounce, Complaint, Delivery, Event
 from mailer.campaigns.models import CampaignRecipient
+from mailer.queue.feedback_links import linked
 
 State = CampaignRecipient.State
 NOT_A_NEW_COMPLAINT = "OnAccountSuppressionList"
@@ -65,6 +71,14 @@ def apply_many(facts: Sequence[tuple[Feedback, int]]) -> None:
         by_kind.setdefault(fact.kind, {}).setdefault(email_id, []).append(fact)
     for kind, per_email in by_kind.items():
         _APPLY[kind](per_email)
+
+
+@receiver(linked, dispatch_uid="campaigns.feedback")
+def on_linked(sender: Any, rows: Any, **kwargs: Any) -> None:
+    """Runs in the transaction that linked ``rows`` to their Emails: each row comes here once."""
+    facts = [(fact, row.email_id) for row in rows if (fact := from_row(row)) is not None]
+    if facts:
+        apply_many(facts)
 
 
 def _bounced(per_email: dict[int, list[Feedback]]) -> None:
