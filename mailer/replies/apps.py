@@ -10,4 +10,4 @@ class RepliesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from mailer.replies import checks, receivers  # noqa: F401  (registers both)
+        from mailer.replies import checks, handling  # noqa: F401  (registers both)

@@ -1,7 +1,8 @@
 """Service: one received message → a Reply row, linked, answered once (or not, with why), forwarded.
 
-Runs inside bouncy's storage transaction (the ``received`` signal) or later from a batch:
-a message already handled is left alone, so handing it over twice does nothing.
+Runs inside bouncy's storage transaction (its ``received`` signal, whose receiver is here and is
+connected in ``apps.ready``) or later from a batch: a message already handled is left alone, so
+handing it over twice does nothing.
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.dispatch import receiver
 from django.utils import timezone
 
 from bouncy.models import ReceivedMessage
+from bouncy.signals import received
 from mailer.replies import answering, forwarding, linking, rules
 from mailer.replies.conf import RepliesSettings, get_settings
 from mailer.replies.models import Reply
@@ -22,6 +25,12 @@ from mailer.suppression.addresses import address_or_none, lookup_key
 
 logger = logging.getLogger(__name__)
 Outcome = Reply.Outcome
+
+
+@receiver(received, dispatch_uid="mailer.replies.received")
+def on_received(sender: type, instance: ReceivedMessage, **kwargs: Any) -> None:
+    """Idempotent: a message handed over again (a batch re-run) changes nothing."""
+    handle(instance)
 
 
 def handle(message: ReceivedMessage) -> Reply:
