@@ -1,5 +1,8 @@
 """Service: one received message → a Reply row, linked, answered once (or not, with why), forwarded.
 
+Linked: the sent Email whose Message-ID the reply's In-Reply-To (else References, newest first)
+names, and that Email's campaign.
+
 Runs inside bouncy's storage transaction (its ``received`` signal, whose receiver is here and is
 connected in ``apps.ready``) or later from a batch: a message already handled is left alone, so
 handing it over twice does nothing.
@@ -8,16 +11,19 @@ handing it over twice does nothing.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.dispatch import receiver
 from django.utils import timezone
+from post_office.models import Email
 
 from bouncy.models import ReceivedMessage
 from bouncy.signals import received
-from mailer.replies import answering, forwarding, linking, rules
+from mailer.campaigns.models import CampaignRecipient
+from mailer.replies import answering, forwarding, rules
 from mailer.replies.conf import RepliesSettings, get_settings
 from mailer.replies.models import Reply
 from mailer.suppression import filtering
@@ -25,6 +31,8 @@ from mailer.suppression.addresses import address_or_none, lookup_key
 
 logger = logging.getLogger(__name__)
 Outcome = Reply.Outcome
+_MSGID = re.compile(r"<[^<>\s]+>")
+MAX_IDS = 20  # References can be long; the newest ids are the likeliest to be ours
 
 
 @receiver(received, dispatch_uid="mailer.replies.received")
@@ -48,15 +56,38 @@ def handle(message: ReceivedMessage) -> Reply:
 
 
 def _first_look(message: ReceivedMessage, conf: RepliesSettings) -> dict[str, Any]:
-    email = linking.sent_email(message.in_reply_to, message.references)
+    email = sent_email(message.in_reply_to, message.references)
     return {
         "received_at": message.timestamp,
         "address": next((r.lower() for r in message.recipients if r.lower() in conf.addresses), ""),
         "sender": address_or_none(_return_path(message)) or "",
         "email": email,
-        "campaign_id": linking.campaign_id(email),
+        "campaign_id": campaign_id(email),
         "outcome": Outcome.NOT_A_REPLY_ADDRESS,
     }
+
+
+def message_ids(in_reply_to: str, references: list[str]) -> list[str]:
+    """Candidate Message-IDs, best first: In-Reply-To, then References from the newest."""
+    found = _MSGID.findall(in_reply_to) + _MSGID.findall(" ".join(reversed(references)))
+    return list(dict.fromkeys(found))[:MAX_IDS]
+
+
+def sent_email(in_reply_to: str, references: list[str]) -> Email | None:
+    """The Email whose Message-ID the reply names (one indexed query)."""
+    wanted = message_ids(in_reply_to, references)
+    if not wanted:
+        return None
+    found = {e.message_id: e for e in Email.objects.filter(message_id__in=wanted)}
+    return next((found[i] for i in wanted if i in found), None)
+
+
+def campaign_id(email: Email | None) -> int | None:
+    """The campaign that sent ``email``, if any."""
+    if email is None:
+        return None
+    rows = CampaignRecipient.objects.filter(email_id=email.pk).values_list("campaign_id", flat=True)
+    return next(iter(rows[:1]), None)
 
 
 def _answer(reply: Reply, message: ReceivedMessage, conf: RepliesSettings) -> None:
