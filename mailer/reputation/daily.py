@@ -16,9 +16,8 @@ from django.utils import timezone
 from bouncy.models import Bounce, Complaint
 from bouncy.models import Delivery as Delivered
 from mailer.models import Delivery
-from mailer.reputation.expressions import recipients_of
 from mailer.reputation.models import DailyTotals
-from mailer.reputation.rates import NOT_NEW_COMPLAINT
+from mailer.reputation.rates import NOT_NEW_COMPLAINT, recipients_of
 
 HISTORY_DAYS = 30
 FINISHED = (Delivery.State.SENT, Delivery.State.FAILED, Delivery.State.SUPPRESSED)

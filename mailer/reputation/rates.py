@@ -1,7 +1,9 @@
 """Bounce and complaint rates per stream, aggregated in SQL from Mailroom's own records.
 
 A send is a ``mailer.Delivery`` SES accepted (``sent_at``, ``ses_message_id``); its feedback is
-bouncy's per-recipient rows with the same SES MessageId (``mail_id``).
+bouncy's per-recipient rows with the same SES MessageId (``mail_id``). The SQL expressions at
+the end (recipients in a JSON list, distinct feedback per send) serve ``daily`` and
+``throughput`` too.
 """
 
 from __future__ import annotations
@@ -11,7 +13,22 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    Model,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from post_office.models import PRIORITY
 
 from bouncy.models import Bounce, Complaint
@@ -19,7 +36,6 @@ from bouncy.models import Delivery as Delivered
 from mailer.models import Delivery
 from mailer.reputation.campaigns import CAMPAIGN_OF_DELIVERY
 from mailer.reputation.conf import get_settings
-from mailer.reputation.expressions import feedback_count, recipients_of
 from mailer.reputation.models import Stream
 
 NOT_NEW_COMPLAINT = "OnAccountSuppressionList"  # SES: not a new complaint
@@ -141,3 +157,25 @@ def of_campaign(campaign_id: int, since: datetime) -> Counts:
     """One campaign's counts since ``since``."""
     return measure(sent(since).filter(**{CAMPAIGN_OF_DELIVERY: campaign_id}))
 
+
+class JSONArrayLength(Func):
+    """The length of a JSON array column (0 for NULL)."""
+
+    function = "jsonb_array_length"
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, Any]:
+        return super().as_sql(compiler, connection, function="json_array_length", **extra)
+
+
+def recipients_of(field: str) -> Coalesce:
+    """How many addresses a JSON list column holds."""
+    return Coalesce(JSONArrayLength(field), Value(0))
+
+
+def feedback_count(model: type[Model], condition: Q | None = None) -> Coalesce:
+    """Distinct recipients with ``model`` rows (matching ``condition``) for the outer
+    ``mailer.Delivery`` row's SES MessageId."""
+    rows = model._default_manager.filter(condition or Q(), mail_id=OuterRef("ses_message_id"))
+    counted = rows.order_by().values("mail_id").annotate(n=Count("address", distinct=True))
+    return Coalesce(Subquery(counted.values("n")[:1], output_field=IntegerField()), Value(0))

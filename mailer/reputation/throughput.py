@@ -16,8 +16,7 @@ from django.db.models import Sum
 from mailer import aws
 from mailer.exceptions import RateLimiterUnavailable, SESError
 from mailer.pacing.limiter import get_limiter, get_state
-from mailer.reputation.expressions import recipients_of
-from mailer.reputation.rates import sent
+from mailer.reputation.rates import recipients_of, sent
 
 logger = logging.getLogger(__name__)
 RATE_WINDOW = timedelta(seconds=60)
