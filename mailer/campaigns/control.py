@@ -1,4 +1,8 @@
-"""Campaign control: send, pause, resume, cancel and retry failed recipients."""
+"""Campaign control: send, pause, resume, cancel and retry failed recipients.
+
+The fan-out runs as Celery tasks on the bulk lane's queue, sent by name (``fan_out``) once the
+controlling transaction commits, so this module needs nothing of ``campaigns.tasks``.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +10,32 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
+from celery import current_app
 from django.db import transaction
 from django.utils import timezone
 
 from mailer import queue
-from mailer.campaigns import dispatch, reconcile
+from mailer.campaigns import reconcile
 from mailer.campaigns.exceptions import CampaignNotFound, CampaignStateError
 from mailer.campaigns.fanout.enrolment import enrol_rest
 from mailer.campaigns.models import Campaign, CampaignRecipient
-from mailer.lanes import BULK
+from mailer.lanes import BULK, queue_name
 from mailer.sending import wakeup
 
 Status = Campaign.Status
 State = CampaignRecipient.State
 ENROL_CHUNK = 5000
 CANCELLED_MESSAGE = "campaign cancelled"
+FAN_OUT_TASK = "campaigns.fan_out"
+
+
+def fan_out(campaign_id: int) -> None:
+    """Run fan-out steps for the campaign (after commit, so the worker sees the new status)."""
+    transaction.on_commit(lambda: _send_fan_out(campaign_id))
+
+
+def _send_fan_out(campaign_id: int) -> None:
+    current_app.send_task(FAN_OUT_TASK, args=[campaign_id], queue=queue_name(BULK))
 
 
 @contextmanager
@@ -62,7 +77,7 @@ def start(campaign: Campaign, now: datetime) -> None:
     """Mark a locked campaign sending and start its fan-out once the transaction commits."""
     campaign.status, campaign.started, campaign.fanout_at = Status.SENDING, now, now
     campaign.save(update_fields=["status", "started", "fanout_at"])
-    dispatch.fan_out(campaign.id)
+    fan_out(campaign.id)
 
 
 def pause(campaign_id: int, now: datetime | None = None) -> Campaign:
@@ -93,7 +108,7 @@ def resume(campaign_id: int, now: datetime | None = None) -> Campaign:
 def _restart(campaign: Campaign, now: datetime) -> None:
     campaign.status, campaign.finished, campaign.fanout_at = Status.SENDING, None, now
     campaign.save(update_fields=["status", "finished", "fanout_at"])
-    dispatch.fan_out(campaign.id)
+    fan_out(campaign.id)
 
 
 def cancel(campaign_id: int, now: datetime | None = None) -> int:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from mailer.campaigns import control, dispatch, reconcile
+from mailer.campaigns import control, reconcile
 from mailer.campaigns.conf import get_campaign_settings
 from mailer.campaigns.exceptions import CampaignNotFound
 from mailer.campaigns.models import Campaign, CampaignRecipient
@@ -64,5 +64,5 @@ def restart_stalled(now: datetime) -> list[int]:
     ids = list(stalled.values_list("id", flat=True))
     Campaign.objects.filter(id__in=ids).update(fanout_at=now, not_before=None)
     for campaign_id in ids:
-        dispatch.fan_out(campaign_id)
+        control.fan_out(campaign_id)
     return ids

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from mailer.campaigns import dispatch, scheduler
+from mailer.campaigns import control, scheduler
 from mailer.campaigns.conf import get_campaign_settings
 from mailer.campaigns.fanout import steps
 from mailer.campaigns.fanout.steps import Step
 
 
-@shared_task(name=dispatch.FAN_OUT_TASK, acks_late=True, ignore_result=True)
+@shared_task(name=control.FAN_OUT_TASK, acks_late=True, ignore_result=True)
 def fan_out(campaign_id: int) -> str:
     """A run of fan-out steps; while work is left, the next run is enqueued after it."""
     result = steps.run(campaign_id, get_campaign_settings().steps_per_task)
     if result is Step.MORE:
-        dispatch.fan_out(campaign_id)
+        control.fan_out(campaign_id)
     return result.value
 
 
