@@ -1,4 +1,9 @@
-"""Admin (staff only, read-only): received replies, their verdicts, linked Email and answer."""
+"""Admin (staff only, read-only): received replies, their verdicts, linked Email and answer.
+
+The original MIME of a received message is stored inline, or fetched from S3 when an operator
+asks for it here (never by the webhook): the S3 action's notification names the bucket and key,
+and the one boto3 client setup (``mailer.aws``) reads it.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +17,34 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html
 
 from bouncy.admin import ReadOnlyAdmin
-from bouncy.inbound import Verdict, VerdictStatus
+from bouncy.inbound import ReceiptAction, Verdict, VerdictStatus
+from bouncy.models import ReceivedMessage
+from mailer.aws import account
+from mailer.exceptions import SESError
 from mailer.replies.models import Reply
-from mailer.replies.original import OriginalUnavailable, original
+
+MAX_BYTES = 40 * 1024 * 1024  # SES receiving accepts messages up to 40 MB
+
+
+class OriginalUnavailable(Exception):
+    """The original cannot be shown; the message says why in words."""
+
+
+def original(message: ReceivedMessage) -> bytes:
+    """The raw message bytes, or raise ``OriginalUnavailable`` with the reason."""
+    if message.raw is not None:
+        return bytes(message.raw)
+    action = message.action
+    bucket, key = action.get("bucketName"), action.get("objectKey")
+    if action.get("type") != ReceiptAction.S3 or not (bucket and key):
+        raise OriginalUnavailable("SES did not include the message and did not store it in S3.")
+    try:
+        data = account.s3_object(bucket, key, MAX_BYTES)
+    except SESError as exc:
+        raise OriginalUnavailable(f"S3 refused s3://{bucket}/{key}: {exc}") from exc
+    if len(data) > MAX_BYTES:
+        raise OriginalUnavailable(f"s3://{bucket}/{key} is over {MAX_BYTES} bytes.")
+    return data
 
 
 class AnsweredFilter(admin.SimpleListFilter):
