@@ -20,13 +20,13 @@ from django.views.decorators.http import require_POST
 
 from bouncy.admin import breakable, compact_time
 from mailer import permissions
-from mailer.campaigns import control, progress_html
+from mailer.campaigns import control
 from mailer.campaigns.audiences import import_members
 from mailer.campaigns.exceptions import AudienceImportError, CampaignError
 from mailer.campaigns.fanout.headers import default_list_id
 from mailer.campaigns.forms import AudienceImportForm, CampaignForm
 from mailer.campaigns.models import Audience, Campaign, CampaignRecipient
-from mailer.campaigns.progress import Progress, progress
+from mailer.campaigns.progress import Progress, bar_html, detail_html, progress
 
 CONTENT = ("name", "from_email", "subject", "text", "html", "audience", "list_id")
 SEND_PERMISSION = permissions.SEND_CAMPAIGN  # send, retry failed recipients
@@ -181,7 +181,7 @@ class CampaignAdmin(admin.ModelAdmin[Any]):
 
     @admin.display(description="progress")
     def progress_bar(self, obj: Campaign) -> SafeString:
-        return progress_html.bar(self._progress(obj), width=120)
+        return bar_html(self._progress(obj), width=120)
 
     @admin.display(description="recipients")
     def counts(self, obj: Campaign) -> str:
@@ -199,7 +199,7 @@ class CampaignAdmin(admin.ModelAdmin[Any]):
 
     @admin.display(description="progress")
     def progress_detail(self, obj: Campaign) -> SafeString | str:
-        return progress_html.detail(self._progress(obj)) if obj.pk else "-"
+        return detail_html(self._progress(obj)) if obj.pk else "-"
 
 
 @admin.register(CampaignRecipient)
