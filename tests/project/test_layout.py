@@ -180,6 +180,13 @@ def campaigns_never_imports_reputation_or_replies(imports: Iterable[Import]) -> 
             and within(i.target, "mailer.reputation", "mailer.replies")]  # fmt: skip
 
 
+def reputation_reaches_campaigns_through_one_module(imports: Iterable[Import]) -> list[Import]:
+    """The guard reads and pauses campaigns through ``reputation.campaigns`` alone."""
+    return [i for i in imports if within(i.module, "mailer.reputation")
+            and within(i.target, "mailer.campaigns")
+            and i.module != "mailer.reputation.campaigns"]  # fmt: skip
+
+
 def the_sandbox_is_a_server_of_its_own(imports: Iterable[Import]) -> list[Import]:
     """The sandbox speaks SES's and SNS's wire protocols; it uses nothing of Mailroom."""
     return [i for i in imports if within(i.module, "mailer.sandbox") and ours(i.target)
@@ -205,6 +212,8 @@ RULES: dict[Callable[[Iterable[Import]], list[Import]], Import] = {
     the_core_never_imports_the_apps_above_it: Import("mailer.queue", "mailer.campaigns.models", 1),
     campaigns_never_imports_reputation_or_replies: Import("mailer.campaigns.admin",
                                                           "mailer.reputation.guard", 1),
+    reputation_reaches_campaigns_through_one_module: Import("mailer.reputation.actions",
+                                                            "mailer.campaigns.control", 1),
     the_sandbox_is_a_server_of_its_own: Import("mailer.sandbox.server", "mailer.aws.clients", 1),
     the_demo_uses_nothing_of_the_sending_path: Import("mailer.demo.stack", "mailer.queue", 1),
 }  # fmt: skip
