@@ -1,20 +1,26 @@
-"""The one path every SNS message takes (webhook, replay, SQS): guard → verify → parse → record."""
+"""The one path every SNS message takes (webhook, replay, SQS): guard → verify → parse → record.
+
+The guards are cheap checks made before any parsing of substance or network use: size, topic,
+age.
+"""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bouncy import envelope, events, guards, recording, sns, subscriptions
-from bouncy.conf import get_settings
+from django.utils import timezone
+
+from bouncy import envelope, events, recording, sns, subscriptions
+from bouncy.conf import BouncySettings, get_settings
 from bouncy.envelope import SnsMessage
 from bouncy.events import SesContent
-from bouncy.exceptions import SesParseError
+from bouncy.exceptions import BodyTooLarge, SesParseError, StaleNotification, UnknownTopic, shown
 from bouncy.models import Notification
 
 logger = logging.getLogger(__name__)
-
 
 
 class Status(StrEnum):
@@ -57,11 +63,11 @@ def process(
     saved or queued earlier by design.
     """
     conf = get_settings()
-    guards.check_size(body, conf)
+    check_size(body, conf)
     message = envelope.parse(body)
-    guards.check_topic(message, conf)
+    check_topic(message, conf)
     if not any_age:
-        guards.check_age(message, conf)
+        check_age(message, conf)
     sns.verify(message, certificate_source)
     content, parse_error = read_content(message)
     if dry_run:
@@ -73,6 +79,33 @@ def process(
     outcome = _outcome(Status.STORED, message, content, rows=recorded.rows, detail=detail)
     logger.info("bouncy: %s", outcome.summary())
     return outcome
+
+
+def check_size(body: bytes, conf: BouncySettings) -> None:
+    """Refuse bodies over BOUNCY_MAX_BODY_BYTES."""
+    if len(body) > conf.max_body_bytes:
+        raise BodyTooLarge(f"the body is over {conf.max_body_bytes} bytes")
+
+
+def check_topic(message: SnsMessage, conf: BouncySettings) -> None:
+    """The signed TopicArn must be in BOUNCY_TOPIC_ARN; checked before fetching anything."""
+    if message.topic_arn not in conf.topic_arns:
+        raise UnknownTopic(f"topic {shown(message.topic_arn)} is not in BOUNCY_TOPIC_ARN")
+
+
+def check_age(message: SnsMessage, conf: BouncySettings, now: datetime | None = None) -> None:
+    """The signed Timestamp must be within BOUNCY_MAX_AGE of now (webhook deliveries only).
+
+    A captured notification stays validly signed forever; replayed later it would suppress an
+    address an admin had removed, or count a soft bounce again. SNS delivers within seconds and
+    stops retrying long before an hour, so an older one did not come from SNS just now.
+    """
+    age = (now or timezone.now()) - message.timestamp
+    if age > timedelta(seconds=conf.max_age_seconds):
+        raise StaleNotification(
+            f"the notification is older than BOUNCY_MAX_AGE ({conf.max_age_seconds} s): "
+            f"Timestamp {message.timestamp.isoformat()}"
+        )
 
 
 def read_content(message: SnsMessage) -> tuple[SesContent | None, str]:
