@@ -161,6 +161,14 @@ def queue_sits_on_the_bottom_layer(imports: Iterable[Import]) -> list[Import]:
             and not within(i.target, *allowed)]  # fmt: skip
 
 
+def sending_sits_on_the_queue_pacing_suppression_and_aws(imports: Iterable[Import]) -> list[Import]:
+    """The send path, and what it reads besides: bouncy's waiting feedback, the guard's state."""
+    allowed = ("mailer.sending", *BOTTOM, "mailer.queue", "mailer.pacing", "mailer.suppression",
+               "mailer.aws", *BOUNCY_FOR_MAILER, "mailer.reputation.guard")  # fmt: skip
+    return [i for i in imports if within(i.module, "mailer.sending") and ours(i.target)
+            and not within(i.target, *allowed)]  # fmt: skip
+
+
 def no_module_imports_a_tasks_module(imports: Iterable[Import]) -> list[Import]:
     """Tasks are sent by name (send_task); only Celery's autodiscovery loads them."""
     return [i for i in imports if within(i.target, *TASK_MODULES) and i.module != i.target]
@@ -208,6 +216,8 @@ RULES: dict[Callable[[Iterable[Import]], list[Import]], Import] = {
     the_bottom_layer_imports_only_itself: Import("mailer.models", "mailer.queue", 1),
     pacing_sits_on_the_bottom_layer_and_aws: Import("mailer.pacing.quota", "mailer.sending", 1),
     queue_sits_on_the_bottom_layer: Import("mailer.queue.mime", "mailer.aws.sending", 1),
+    sending_sits_on_the_queue_pacing_suppression_and_aws: Import("mailer.sending.batch",
+                                                                 "mailer.admin", 1),
     no_module_imports_a_tasks_module: Import("mailer.admin", "mailer.tasks", 1),
     the_core_never_imports_the_apps_above_it: Import("mailer.queue", "mailer.campaigns.models", 1),
     campaigns_never_imports_reputation_or_replies: Import("mailer.campaigns.admin",
