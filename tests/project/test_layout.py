@@ -34,9 +34,12 @@ SENDING_PATH = (
     "mailer.tasks",
 )  # fmt: skip
 TASK_MODULES = ("mailer.tasks", "mailer.campaigns.tasks", "mailer.reputation.tasks")
+# bouncy's pure modules: the SNS envelope (and its string to sign), SES's event and receiving
+# formats, and the enums they name.
+BOUNCY_FORMATS = ("bouncy.envelope", "bouncy.events", "bouncy.inbound")
 # What mailer may use of bouncy: its rows, its signals, its feedback batches (the task that
-# applies them, the status's waiting count); admin modules extend bouncy's admin pages.
-BOUNCY_FOR_MAILER = ("bouncy.models", "bouncy.signals", "bouncy.processing")
+# applies them, the status's waiting count) and its formats; admin modules extend its admin.
+BOUNCY_FOR_MAILER = ("bouncy.models", "bouncy.signals", "bouncy.processing", *BOUNCY_FORMATS)
 
 
 @dataclass(frozen=True)
@@ -112,8 +115,8 @@ def bouncy_imports_nothing_of_mailer(imports: Iterable[Import]) -> list[Import]:
 
 
 def mailer_uses_bouncy_models_signals_and_batches(imports: Iterable[Import]) -> list[Import]:
-    """mailer hears bouncy through its signals, reads its models, runs its feedback batches;
-    only admin modules extend bouncy's admin."""
+    """mailer hears bouncy through its signals, reads its models and formats, runs its feedback
+    batches; only admin modules extend bouncy's admin."""
     def allowed(i: Import) -> bool:
         admin = "admin" in i.module.split(".") and within(i.target, "bouncy.admin")
         return admin or within(i.target, *BOUNCY_FOR_MAILER)
@@ -136,8 +139,8 @@ def only_aws_imports_the_aws_sdk(imports: Iterable[Import]) -> list[Import]:
 
 
 def aws_imports_only_the_bottom_layer(imports: Iterable[Import]) -> list[Import]:
-    """mailer.aws: itself, the bottom layer, and the address normalisation."""
-    allowed = ("mailer.aws", *BOTTOM, "mailer.suppression.addresses")
+    """mailer.aws: itself, the bottom layer, the address normalisation, SES's feedback types."""
+    allowed = ("mailer.aws", *BOTTOM, "mailer.suppression.addresses", "bouncy.events")
     return [i for i in imports if within(i.module, "mailer.aws") and ours(i.target)
             and not within(i.target, *allowed)]  # fmt: skip
 
@@ -196,9 +199,10 @@ def reputation_reaches_campaigns_through_one_module(imports: Iterable[Import]) -
 
 
 def the_sandbox_is_a_server_of_its_own(imports: Iterable[Import]) -> list[Import]:
-    """The sandbox speaks SES's and SNS's wire protocols; it uses nothing of Mailroom."""
+    """The sandbox speaks SES's and SNS's wire protocols; of Mailroom it uses only bouncy's
+    formats (the messages it writes are the ones bouncy reads, signed the way bouncy checks)."""
     return [i for i in imports if within(i.module, "mailer.sandbox") and ours(i.target)
-            and not within(i.target, "mailer.sandbox")]  # fmt: skip
+            and not within(i.target, "mailer.sandbox", *BOUNCY_FORMATS)]  # fmt: skip
 
 
 def the_demo_uses_nothing_of_the_sending_path(imports: Iterable[Import]) -> list[Import]:
