@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.files import BASE_DIR
+
 PACKAGES = ("mailer", "bouncy", "project")
 AWS_SDK = ("boto3", "botocore", "django_ses")
 
@@ -65,10 +66,10 @@ def source_files() -> dict[str, Path]:
     """Module name → file, migrations left out."""
     found = {}
     for package in PACKAGES:
-        for path in sorted((ROOT / package).rglob("*.py")):
+        for path in sorted((BASE_DIR / package).rglob("*.py")):
             if "migrations" in path.parts:
                 continue
-            parts = list(path.relative_to(ROOT).with_suffix("").parts)
+            parts = list(path.relative_to(BASE_DIR).with_suffix("").parts)
             if parts[-1] == "__init__":
                 parts.pop()
             found[".".join(parts)] = path
