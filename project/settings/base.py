@@ -1,4 +1,5 @@
-"""Mailroom settings: the only module that reads the environment (through ``env.Env``)."""
+"""Mailroom settings, every one read here from the environment (through ``env.Env``); only the
+demo and local stacks hand their own child processes a few variables besides."""
 
 from __future__ import annotations
 
