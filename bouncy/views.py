@@ -1,4 +1,9 @@
-"""The SNS webhook: read the body (bounded), run the pipeline, answer 200 or a one-line reason."""
+"""The SNS webhook: read the body (bounded), run the pipeline, answer 200 or a one-line reason.
+
+Served two ways with the same answers: as a Django view (``bouncy.urls``), and straight from
+WSGI by ``bouncy.wsgi.WebhookRoute``, which skips Django's middleware and URL resolving for the
+one POST SNS makes per notification.
+"""
 
 from __future__ import annotations
 
@@ -37,21 +42,31 @@ STATUS: dict[type[Rejection], int] = {
     InvalidNotification: 400,
     CertificateUnavailable: 503,
 }
+RETRY_AFTER_SECONDS = "60"
 
 
 @csrf_exempt
 def webhook(request: HttpRequest) -> HttpResponse:
     """POST /mail/bouncy/: one SNS message per request."""
     if request.method != "POST":
-        return _text("POST only", 405, Allow="POST")
+        return text("POST only", 405, Allow="POST")
     try:
-        outcome = pipeline.process(_read_body(request))
+        body = read_body(request)
     except Rejection as exc:
-        return _reject(request, exc)
-    return _text(outcome.status, 200)
+        return reject(request, exc)
+    return answer(request, body)
 
 
-def _read_body(request: HttpRequest) -> bytes:
+def answer(request: HttpRequest, body: bytes) -> HttpResponse:
+    """Verify and store ``body``: 200 with the outcome, or the rejection's status and reason."""
+    try:
+        outcome = pipeline.process(body)
+    except Rejection as exc:
+        return reject(request, exc)
+    return text(outcome.status, 200)
+
+
+def read_body(request: HttpRequest) -> bytes:
     """At most BOUNCY_MAX_BODY_BYTES + 1 bytes, refusing early on a larger Content-Length."""
     limit = get_settings().max_body_bytes
     declared = request.META.get("CONTENT_LENGTH") or ""
@@ -60,16 +75,17 @@ def _read_body(request: HttpRequest) -> bytes:
     return request.read(limit + 1)
 
 
-def _reject(request: HttpRequest, exc: Rejection) -> HttpResponse:
+def reject(request: HttpRequest, exc: Rejection) -> HttpResponse:
     status = next(STATUS[cls] for cls in type(exc).__mro__ if cls in STATUS)
     reason = " ".join(str(exc).split())[:300] or type(exc).__name__
     logger.warning("bouncy: %s %s from %s: %s", status, type(exc).__name__,
                    request.META.get("REMOTE_ADDR", "?"), reason)
-    headers = {"Retry-After": "60"} if status == 503 else {}
-    return _text(reason, status, **headers)
+    headers = {"Retry-After": RETRY_AFTER_SECONDS} if status == 503 else {}
+    return text(reason, status, **headers)
 
 
-def _text(content: str, status: int, **headers: str) -> HttpResponse:
+def text(content: str, status: int, **headers: str) -> HttpResponse:
+    """A one-line plain-text answer."""
     response = HttpResponse(content + "\n", status=status, content_type="text/plain; charset=utf-8")
     for name, value in headers.items():
         response[name.replace("_", "-")] = value

@@ -1,4 +1,9 @@
-"""The webhook over HTTP: accepted messages, every rejection path, DEBUG on and off."""
+"""The webhook over HTTP: accepted messages, every rejection path, DEBUG on and off.
+
+Every test that POSTs runs twice: through Django's handler (the view behind the middleware) and
+through the WSGI application gunicorn serves, whose own route answers the webhook's POSTs
+outside the middleware (``bouncy.wsgi``): both must give the same answers.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +16,28 @@ from bouncy import processing, sns
 from bouncy.models import Bounce, Complaint, Delivery, Event, Notification
 from tests.support.files import ses_manifest, ses_text
 from tests.support.sns import OTHER_TOPIC, SNS_CERT_URL, TOPIC, body, sign, string_to_sign
+from tests.support.wsgi import post_through_wsgi
 
 pytestmark = pytest.mark.django_db
 MANIFEST = ses_manifest()
 FIXTURE_NAMES = [entry["file"] for entry in MANIFEST]
 BOUNCE_PERMANENT = "awsdoc_notification_bounce_permanent_general_no_dsn.json"
+
+
+@pytest.fixture(params=["django", "route"])
+def post(request, client):
+    """The ``post`` of conftest (Django's handler), or the same POST through the WSGI route."""
+    if request.param == "django":
+        return lambda payload: client.post(
+            "/mail/bouncy/", data=payload if isinstance(payload, bytes) else body(payload),
+            content_type="text/plain; charset=utf-8",
+        )
+
+    def through_route(payload):
+        response = post_through_wsgi(payload)
+        assert response.served_by_route
+        return response
+    return through_route
 
 
 def nothing_stored() -> bool:
