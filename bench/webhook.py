@@ -396,7 +396,7 @@ def main(args: argparse.Namespace) -> None:
 
     call_command("migrate", verbosity=0)
     call_command("flush", interactive=False, verbosity=0)
-    wakeup.feedback_started()  # no wake-up left waiting from an earlier run
+    wakeup.forget_feedback_wakeup()  # no wake-up left waiting from an earlier run
     record_sends()
     key, pem = make_signer()
     sns.cache_certificate(CERT_URL, pem)  # in Redis: the web process finds it there

@@ -8,7 +8,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from celery import current_app
 from django.db import transaction
@@ -17,9 +17,6 @@ from post_office.signals import email_queued
 
 from mailer.clients import redis_client
 from mailer.lanes import Lane, lane_of, queue_name
-
-if TYPE_CHECKING:
-    pass
 
 logger = logging.getLogger(__name__)
 
@@ -91,12 +88,14 @@ class Waker:
 
     ``request`` only sets an event. The thread clears it, then calls Redis: every request made
     before the clear (so every notification committed before it) is covered by that call, and a
-    request made after it sets the event again. A process that exits with a request pending
-    makes the call at exit; one killed outright leaves it to the sweep.
+    request made after it sets the event again. After a call the thread rests ``pause`` seconds,
+    so a steady stream costs at most one Redis call per pause, not one per request (a wake-up
+    is late by ``pause`` at most). A process that exits with a request pending makes the call
+    at exit; one killed outright leaves it to the sweep.
     """
 
-    def __init__(self, name: str, enqueue: Callable[[], None]) -> None:
-        self.name, self.enqueue = name, enqueue
+    def __init__(self, name: str, enqueue: Callable[[], None], pause: float = 0.0) -> None:
+        self.name, self.enqueue, self.pause = name, enqueue, pause
         self._event = threading.Event()
         self._pid = 0
         self._lock = threading.Lock()
@@ -125,6 +124,8 @@ class Waker:
             self._event.wait()
             self._event.clear()
             _once(self.name, self.enqueue)
+            if self.pause:
+                time.sleep(self.pause)
 
 
 def enqueue_feedback() -> None:
@@ -133,11 +134,34 @@ def enqueue_feedback() -> None:
 
 
 def feedback_started() -> None:
-    """A feedback batch began: notifications stored after this need a new wake-up."""
+    """A feedback task began: it holds the feedback key until it stops (``feedback_idle``), so
+    notifications stored meanwhile need no wake-up: one task in flight at a time, whose batches
+    fill with what arrived during the previous one."""
+    redis_client().set(PENDING_KEY.format(lane=FEEDBACK), 1, ex=PENDING_TTL_SECONDS)
+
+
+def feedback_idle(waiting: Callable[[], bool]) -> bool:
+    """A feedback task found nothing to apply: release the key; True if it must go on.
+
+    A notification committed before the release was seen by the task, or its wake-up found
+    the key and relied on the task: ``waiting()``, asked after the release, finds it, and the
+    task takes the key back and goes on, unless a wake-up took it first (its task will run).
+    One committed after the release makes its own wake-up.
+    """
+    client = redis_client()
+    key = PENDING_KEY.format(lane=FEEDBACK)
+    client.delete(key)
+    return waiting() and bool(client.set(key, 1, nx=True, ex=PENDING_TTL_SECONDS))
+
+
+def forget_feedback_wakeup() -> None:
+    """Drop the feedback key (bench, tests: no wake-up or task is taken to be pending)."""
     redis_client().delete(PENDING_KEY.format(lane=FEEDBACK))
 
 
-_feedback_waker = Waker(FEEDBACK, enqueue_feedback)
+# A steady stream of notifications costs one Redis call per this many seconds per web process.
+FEEDBACK_WAKE_PAUSE_SECONDS = 0.05
+_feedback_waker = Waker(FEEDBACK, enqueue_feedback, FEEDBACK_WAKE_PAUSE_SECONDS)
 atexit.register(_feedback_waker.flush)
 
 
