@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.conf import settings as django_settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 from bouncy.exceptions import BouncyConfigurationError
 
@@ -63,7 +65,25 @@ def compile_pattern(pattern: str) -> re.Pattern[str]:
 
 
 def get_settings() -> BouncySettings:
-    """Read the settings now (cheap; tests change them with pytest-django's ``settings``)."""
+    """The settings, read once and again after a change (tests change them with pytest-django's
+    ``settings``, which sends ``setting_changed``): the webhook asks on every request."""
+    global _cached
+    if _cached is None:
+        _cached = _read()
+    return _cached
+
+
+_cached: BouncySettings | None = None
+
+
+@receiver(setting_changed, dispatch_uid="bouncy.conf.forget")
+def _forget(setting: str, **kwargs: object) -> None:
+    global _cached
+    if setting.startswith("BOUNCY_") or setting == "DEBUG":
+        _cached = None
+
+
+def _read() -> BouncySettings:
     s = django_settings
     return BouncySettings(
         topic_arns=frozenset(getattr(s, "BOUNCY_TOPIC_ARN", ())),

@@ -50,7 +50,7 @@ class WebhookRoute:
     ) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") != "POST" or environ.get("PATH_INFO") != self.path:
             return self.app(environ, start_response)
-        request = WSGIRequest(environ)
+        request = WebhookRequest(environ)
         if not _direct(request):
             return self.app(environ, start_response)
         response = serve(request)
@@ -58,6 +58,14 @@ class WebhookRoute:
         # The content, not the response: closing a response sends request_finished, which
         # would arm the health check this route does without.
         return [response.content]
+
+
+class WebhookRequest(WSGIRequest):
+    """A WSGIRequest that does not parse Content-Type's parameters (a fifth of its cost): the
+    webhook reads the body as bytes, whatever SNS declares (text/plain; charset=UTF-8)."""
+
+    def _set_content_type_params(self, meta: dict[str, Any]) -> None:
+        self.content_type, self.content_params = meta.get("CONTENT_TYPE", ""), {}
 
 
 def _direct(request: WSGIRequest) -> bool:
