@@ -446,7 +446,8 @@ def report(args, accepted, web_used, paced_web, batch_used, latencies, suppresse
     p50, p99 = statistics.median(latencies), latencies[int(0.99 * (len(latencies) - 1))]
     print(
         f"accepted, as fast as one web process answers: {accepted:6.0f}/s "
-        f"({flooded} notifications, 16 in flight)"
+        f"({flooded} notifications, 16 in flight; the web process busy "
+        f"{accepted * web_used / flooded * 100:.0f}% of one CPU meanwhile)"
     )
     print(
         f"CPU per notification: request {request_ms:.2f} ms (gunicorn), batch {batch_ms:.2f} ms "
