@@ -5,8 +5,6 @@ The answers themselves are tested in test_views.py, through both routes.
 
 from __future__ import annotations
 
-import socket
-
 import psycopg
 import pytest
 from django.core.wsgi import get_wsgi_application
@@ -15,6 +13,7 @@ from django.test import RequestFactory
 
 from bouncy.models import Notification
 from bouncy.wsgi import WebhookRoute
+from mailer.demo.stack import free_port
 from tests.support.workers import database_url
 from tests.support.wsgi import call_wsgi, post_through_wsgi
 
@@ -99,12 +98,6 @@ def test_a_connection_past_conn_max_age_is_closed_after_the_request(publisher):
     connection.close_at = 0.0  # past CONN_MAX_AGE
     assert post_through_wsgi(publisher.aws(BOUNCE)).status_code == 200
     assert connection.connection is None
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def terminate(pid: int) -> None:

@@ -20,6 +20,7 @@ from django.core.mail import send_mail
 from post_office.models import STATUS, Email, Log
 
 from mailer import aws
+from mailer.demo.stack import free_port
 from mailer.models import Delivery
 from mailer.sandbox import SESSandbox
 from tests.support.waiting import wait_until
@@ -29,7 +30,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 DRAIN_QUEUES = "mailroom,mailroom.transactional,mailroom.bulk"
 CONTROL_QUEUE = "mailroom.control"
-OWN_REDIS_PORT = 6412
 RATE = 50
 
 
@@ -67,7 +67,7 @@ def _pings(client: redis.Redis) -> bool:
 
 @pytest.fixture
 def own_redis(settings, tmp_path) -> Iterator[RedisServer]:
-    server = RedisServer(OWN_REDIS_PORT, tmp_path).start()
+    server = RedisServer(free_port(), tmp_path).start()  # not a fixed port: runs may overlap
     settings.REDIS_URL = server.url
     yield server
     server.stop()
