@@ -4,9 +4,9 @@ The rest of Mailroom calls the names below (and ``ses_check``) and sees Mailroom
 exceptions, never botocore's.
 """
 
+from mailer.aws.account import Quota, get_quota
 from mailer.aws.clients import reset_client, warm_up
 from mailer.aws.errors import classify
-from mailer.aws.quota import Quota, get_quota
 from mailer.aws.sending import SendResult, send
 
 __all__ = ["Quota", "SendResult", "classify", "get_quota", "reset_client", "send", "warm_up"]

@@ -1,4 +1,6 @@
-"""The SES/SNS account reads ses_check makes (account, identities, topics, subscriptions)."""
+"""The SES/SNS account reads: the send quota (``GetSendQuota``, the one reader and the one type
+that carries it, ``Quota``) and what ses_check reads (account, identities, topics,
+subscriptions)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,30 @@ from typing import Any
 from bouncy.events import FeedbackType
 from mailer.aws.clients import client
 from mailer.aws.errors import call
+
+
+@dataclass(frozen=True)
+class Quota:
+    """SES's send quota: recipients per second and per rolling 24 hours."""
+
+    max_send_rate: float
+    max_24_hour_send: float
+    sent_last_24_hours: float
+
+    @property
+    def exhausted(self) -> bool:
+        return self.max_24_hour_send >= 0 and self.sent_last_24_hours >= self.max_24_hour_send
+
+
+def get_quota() -> Quota:
+    """SES v1 ``GetSendQuota``: MaxSendRate, the 24-hour quota and its use (``ses_check`` also
+    uses it to prove the credentials work)."""
+    answer = call(lambda: client("ses").get_send_quota())
+    return Quota(
+        max_send_rate=float(answer["MaxSendRate"]),
+        max_24_hour_send=float(answer["Max24HourSend"]),
+        sent_last_24_hours=float(answer["SentLast24Hours"]),
+    )
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 
 import redis
 
-from mailer.aws.quota import Quota
+from mailer.aws.account import Quota
 from mailer.clients import redis_client, shared
 from mailer.conf import get_settings
 from mailer.exceptions import RateLimiterUnavailable

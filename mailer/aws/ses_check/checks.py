@@ -7,7 +7,7 @@ from email.utils import parseaddr
 from django.conf import settings
 
 from mailer.aws import account, clients
-from mailer.aws.quota import Quota, get_quota
+from mailer.aws.account import Quota, get_quota
 from mailer.aws.ses_check.feedback import check_subscriptions, check_topics
 from mailer.aws.ses_check.receiving import check_receipt_rules
 from mailer.aws.ses_check.report import POLICY, Finding, denied, ok, problem, skipped
