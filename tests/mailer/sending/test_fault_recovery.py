@@ -136,7 +136,10 @@ def test_a_fifth_of_sends_failing_with_5xx_still_sends_everything_soon(start_wor
     queue(n)
     ses_sandbox.set_error_ratio(0.2)
     start_dynos(start_worker, {"MAILROOM_MAX_SEND_RATE": str(RATE)})
-    # 6 s of sending at 50/s; retries back off from about a second (before: 30-120 s).
+    # The clock starts at the first send, not while three worker processes boot (slow on a
+    # busy machine): 6 s of sending at 50/s; retries back off from about a second (before:
+    # 30-120 s).
+    wait_until(lambda: sent() > 0, 90, "the drain did not start")
     wait_until(lambda: sent() == n, 40, "mail meeting a 5xx was not retried soon")
     assert_every_email_sent(ses_sandbox, n, max_duplicates=0)
     assert sum(Delivery.objects.values_list("failures", flat=True)) == ses_sandbox.stats()["errors"]
