@@ -10,6 +10,7 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
+from django.db import connections
 
 from tests.support.browser import CHROMIUM, FLAGS, HEIGHT, WIDTH
 
@@ -33,3 +34,7 @@ def page(monkeypatch) -> Iterator:
             yield browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
         finally:
             browser.close()
+            # The test's ORM calls, made while Playwright's event loop runs in this thread, open
+            # a connection that pytest-django's teardown does not see: closed here, or it keeps
+            # the test database busy when pytest-django drops it (a warning at the end of a run).
+            connections.close_all()
